@@ -1,0 +1,75 @@
+-- The event log's guarantees live in the database, so that no client (and no
+-- bug in one) can weaken them.
+
+-- Events are immutable: no UPDATE, DELETE or TRUNCATE, whoever asks.
+CREATE FUNCTION vigil_events_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'events are immutable: % refused', TG_OP USING ERRCODE = 'VG002';
+END $$;
+--> statement-breakpoint
+CREATE TRIGGER events_no_update_delete BEFORE UPDATE OR DELETE ON events
+  FOR EACH ROW EXECUTE FUNCTION vigil_events_immutable();
+--> statement-breakpoint
+CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
+  FOR EACH STATEMENT EXECUTE FUNCTION vigil_events_immutable();
+--> statement-breakpoint
+-- Append a batch of events to one stream in one statement.
+--
+-- p_expected: the stream's current version (0 = the stream must not exist yet).
+-- p_events:   a JSON array of strings, each the RFC 8785 canonical JSON of one
+--             event envelope {data, event_id, metadata, recorded_at,
+--             schema_version, stream_id, stream_version, type}, built by the app.
+--
+-- The row lock on `streams` serialises writers of one stream (and only of that
+-- stream); a version mismatch raises SQLSTATE VG001, which the app maps to a
+-- ConcurrencyError. Each hash is SHA-256(prev_hash || canonical bytes), with 32
+-- zero bytes before the first event; the hashed text is the stored text, so what
+-- is chained is exactly what was validated and stored.
+CREATE FUNCTION vigil_append(p_stream_id text, p_stream_type text, p_expected bigint, p_events jsonb)
+RETURNS TABLE (first_id bigint, tx_id xid8, version bigint, head_hash bytea)
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_version bigint;
+  v_head bytea;
+  v_first bigint;
+  v_id bigint;
+  v_canon text;
+  v_hash bytea;
+  v_env jsonb;
+BEGIN
+  IF p_expected = 0 THEN
+    INSERT INTO streams (stream_id, stream_type, version, head_hash)
+      VALUES (p_stream_id, p_stream_type, 0, NULL)
+      ON CONFLICT (stream_id) DO NOTHING;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'stream % already exists', p_stream_id USING ERRCODE = 'VG001';
+    END IF;
+    v_version := 0;
+    v_head := decode(repeat('00', 32), 'hex');
+  ELSE
+    SELECT s.version, s.head_hash INTO v_version, v_head
+      FROM streams s WHERE s.stream_id = p_stream_id FOR UPDATE;
+    IF NOT FOUND OR v_version <> p_expected THEN
+      RAISE EXCEPTION 'stream % is at version %, expected %', p_stream_id, coalesce(v_version, 0), p_expected
+        USING ERRCODE = 'VG001';
+    END IF;
+  END IF;
+
+  FOR v_canon IN SELECT e.value FROM jsonb_array_elements_text(p_events) WITH ORDINALITY AS e ORDER BY e.ordinality LOOP
+    v_env := v_canon::jsonb;
+    v_version := v_version + 1;
+    IF v_env->>'stream_id' IS DISTINCT FROM p_stream_id OR (v_env->>'stream_version')::bigint IS DISTINCT FROM v_version THEN
+      RAISE EXCEPTION 'envelope does not match stream % version %', p_stream_id, v_version USING ERRCODE = 'VG003';
+    END IF;
+    v_hash := sha256(v_head || convert_to(v_canon, 'UTF8'));
+    INSERT INTO events (stream_id, stream_version, event_id, type, schema_version, data, metadata, recorded_at, prev_hash, hash)
+      VALUES (p_stream_id, v_version, (v_env->>'event_id')::uuid, v_env->>'type', (v_env->>'schema_version')::smallint,
+              v_env->'data', v_env->'metadata', (v_env->>'recorded_at')::timestamptz, v_head, v_hash)
+      RETURNING id INTO v_id;
+    v_first := coalesce(v_first, v_id);
+    v_head := v_hash;
+  END LOOP;
+
+  UPDATE streams s SET version = v_version, head_hash = v_head WHERE s.stream_id = p_stream_id;
+  RETURN QUERY SELECT v_first, pg_current_xact_id(), v_version, v_head;
+END $$;

@@ -1,0 +1,266 @@
+/**
+ * The event store: append with optimistic concurrency and a per-stream hash
+ * chain, read a stream, and read the whole log gap-free in commit-safe order.
+ *
+ * Append is one call of the SQL function `vigil_append` (db/migrations/0001):
+ * one round trip when no inline projection cares about the events, otherwise a
+ * short transaction that also runs those projections.
+ */
+import type { Db, Sql } from "../db/client.ts";
+import { pgCode } from "../db/client.ts";
+import type { Projection } from "../projections/types.ts";
+import { type Catalog, metadataSchema } from "./catalog/catalog.ts";
+import { canonicalEnvelope } from "./envelope.ts";
+import { ConcurrencyError, EventValidationError } from "./errors.ts";
+import { uuidv7 } from "./ids.ts";
+import type {
+  AppendResult,
+  EventMetadata,
+  ExpectedVersion,
+  NewEvent,
+  Position,
+  StoredEvent,
+} from "./types.ts";
+
+export interface EventStoreOptions {
+  db: Db;
+  catalog: Catalog;
+  inline?: readonly Projection[];
+  now?: () => Date;
+  newId?: () => string;
+}
+
+export interface ReadAllOptions {
+  limit?: number;
+  /** Only these types (the position still advances past the others). */
+  types?: readonly string[];
+}
+
+export interface EventStore {
+  append(
+    streamId: string,
+    expected: ExpectedVersion,
+    events: readonly NewEvent[],
+    metadata: EventMetadata,
+  ): Promise<AppendResult>;
+  /** Like append, but inside a transaction the caller already holds. */
+  appendIn(
+    tx: Sql,
+    streamId: string,
+    expected: ExpectedVersion,
+    events: readonly NewEvent[],
+    metadata: EventMetadata,
+  ): Promise<AppendResult>;
+  readStream(streamId: string, opts?: { fromVersion?: number }): Promise<StoredEvent[]>;
+  readAll(after: Position, opts?: ReadAllOptions): Promise<StoredEvent[]>;
+  streamVersion(streamId: string): Promise<number>;
+  readonly catalog: Catalog;
+}
+
+const COLUMNS =
+  "id, tx_id::text AS tx_id, stream_id, stream_version, event_id, type, schema_version, data, metadata, recorded_at";
+
+interface EventRow {
+  id: number;
+  tx_id: string;
+  stream_id: string;
+  stream_version: number;
+  event_id: string;
+  type: string;
+  schema_version: number;
+  data: unknown;
+  metadata: EventMetadata;
+  recorded_at: Date;
+}
+
+/** `stream_type` is the id's prefix: `user-42` is of type `user`. */
+export function streamTypeOf(streamId: string): string {
+  const dash = streamId.indexOf("-");
+  return dash > 0 ? streamId.slice(0, dash) : streamId;
+}
+
+export function createEventStore(opts: EventStoreOptions): EventStore {
+  const { db, catalog } = opts;
+  const now = opts.now ?? (() => new Date());
+  const newId = opts.newId ?? (() => uuidv7());
+  const inline = opts.inline ?? [];
+
+  const toStored = (r: EventRow): StoredEvent => {
+    const up = catalog.upcast(r.type, r.schema_version, r.data);
+    return {
+      position: { txId: r.tx_id, id: r.id },
+      streamId: r.stream_id,
+      streamVersion: r.stream_version,
+      eventId: r.event_id,
+      type: r.type,
+      schemaVersion: up.version,
+      data: up.data,
+      metadata: r.metadata,
+      recordedAt: r.recorded_at,
+    };
+  };
+
+  async function currentVersion(sql: Sql, streamId: string): Promise<number> {
+    const rows = await sql.query<{ version: number }>("SELECT version FROM streams WHERE stream_id = $1", [
+      streamId,
+    ]);
+    return rows[0]?.version ?? 0;
+  }
+
+  /** Validates, builds the canonical envelopes, and calls vigil_append once. */
+  async function appendOnce(
+    sql: Sql,
+    streamId: string,
+    base: number,
+    events: readonly NewEvent[],
+    metadata: EventMetadata,
+  ): Promise<AppendResult> {
+    const recordedAt = now();
+    const iso = recordedAt.toISOString();
+    const stored: StoredEvent[] = [];
+    const canon: string[] = [];
+    events.forEach((e, i) => {
+      const { version, data } = catalog.validate(e.type, e.data);
+      // What is hashed must survive a round trip through jsonb unchanged.
+      const plain = JSON.parse(JSON.stringify(data)) as unknown;
+      const envelope = {
+        stream_id: streamId,
+        stream_version: base + i + 1,
+        event_id: e.eventId ?? newId(),
+        type: e.type,
+        schema_version: version,
+        data: plain,
+        metadata,
+        recorded_at: iso,
+      };
+      canon.push(canonicalEnvelope(envelope));
+      stored.push({
+        position: { txId: "0", id: 0 },
+        streamId,
+        streamVersion: envelope.stream_version,
+        eventId: envelope.event_id,
+        type: e.type,
+        schemaVersion: version,
+        data: plain,
+        metadata,
+        recordedAt,
+      });
+    });
+    let row: { first_id: number; tx_id: string; version: number; head_hash: Uint8Array } | undefined;
+    try {
+      [row] = await sql.query(
+        "SELECT first_id, tx_id::text AS tx_id, version, head_hash FROM vigil_append($1, $2, $3, $4::text::jsonb)",
+        [streamId, streamTypeOf(streamId), base, JSON.stringify(canon)],
+      );
+    } catch (err) {
+      throw translate(err, streamId, base);
+    }
+    if (!row) throw new Error("vigil_append returned no row");
+    const positioned = stored.map((s, i) => ({ ...s, position: { txId: row.tx_id, id: row.first_id + i } }));
+    return { version: row.version, headHash: row.head_hash, events: positioned };
+  }
+
+  async function applyInline(sql: Sql, events: readonly StoredEvent[]): Promise<void> {
+    for (const e of events) {
+      for (const p of inline) if (p.eventTypes.includes(e.type)) await p.apply(sql, e);
+    }
+  }
+
+  const needsInline = (events: readonly NewEvent[]) =>
+    inline.some((p) => events.some((e) => p.eventTypes.includes(e.type)));
+
+  function checkInput(events: readonly NewEvent[], metadata: EventMetadata): void {
+    if (events.length === 0) throw new RangeError("append needs at least one event");
+    const m = metadataSchema.safeParse(metadata);
+    if (!m.success) {
+      throw new EventValidationError(
+        "metadata",
+        m.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+      );
+    }
+  }
+
+  async function appendIn(
+    sql: Sql,
+    streamId: string,
+    expected: ExpectedVersion,
+    events: readonly NewEvent[],
+    metadata: EventMetadata,
+  ): Promise<AppendResult> {
+    checkInput(events, metadata);
+    const base =
+      expected === "no_stream" ? 0 : expected === "any" ? await currentVersion(sql, streamId) : expected;
+    const result = await appendOnce(sql, streamId, base, events, metadata);
+    await applyInline(sql, result.events);
+    return result;
+  }
+
+  async function append(
+    streamId: string,
+    expected: ExpectedVersion,
+    events: readonly NewEvent[],
+    metadata: EventMetadata,
+  ): Promise<AppendResult> {
+    checkInput(events, metadata);
+    // `any` reads the version and appends at it; losing a race there is retried,
+    // because the caller asked not to care.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if (!needsInline(events)) {
+          const base =
+            expected === "no_stream" ? 0 : expected === "any" ? await currentVersion(db, streamId) : expected;
+          return await appendOnce(db, streamId, base, events, metadata);
+        }
+        return await db.transaction((tx) => appendIn(tx, streamId, expected, events, metadata));
+      } catch (err) {
+        if (expected === "any" && err instanceof ConcurrencyError && attempt < 20) continue;
+        throw err;
+      }
+    }
+  }
+
+  return {
+    catalog,
+    append,
+    appendIn,
+    streamVersion: (id) => currentVersion(db, id),
+    async readStream(streamId, o = {}) {
+      const rows = await db.query<EventRow>(
+        `SELECT ${COLUMNS} FROM events WHERE stream_id = $1 AND stream_version > $2 ORDER BY stream_version`,
+        [streamId, (o.fromVersion ?? 1) - 1],
+      );
+      return rows.map(toStored);
+    },
+    async readAll(after, o = {}) {
+      // Read order is (tx_id, id), and only below the oldest transaction still
+      // running: ids are handed out before commit, so a plain `id > last` would
+      // skip an event that commits after a later one.
+      const limit = o.limit ?? 1000;
+      // Parameters are passed as text so both drivers send them unchanged.
+      const typeFilter = o.types ? "AND type = ANY(string_to_array($4::text, ','))" : "";
+      const params: unknown[] = [after.txId, after.id, limit];
+      if (o.types) params.push(o.types.join(","));
+      const rows = await db.query<EventRow>(
+        `SELECT ${COLUMNS} FROM events
+          WHERE (tx_id, id) > ($1::xid8, $2::bigint)
+            AND tx_id < pg_snapshot_xmin(pg_current_snapshot()) ${typeFilter}
+          ORDER BY tx_id, id LIMIT $3`,
+        params,
+      );
+      return rows.map(toStored);
+    },
+  };
+}
+
+function translate(err: unknown, streamId: string, base: number): unknown {
+  const code = pgCode(err);
+  if (code === "VG001") return new ConcurrencyError(streamId, base === 0 ? "no_stream" : String(base));
+  // Two appends racing to create a stream, or a retried event id.
+  if (code === "23505") return new ConcurrencyError(streamId, String(base), (err as Error).message);
+  if (code === "22P05" || code === "22021") {
+    return new EventValidationError("event", [
+      { path: "", message: "text that Postgres cannot store (NUL byte)" },
+    ]);
+  }
+  return err;
+}

@@ -1,0 +1,46 @@
+/**
+ * Test databases. Every suite runs on PGlite (in memory, migrated); suites that
+ * also call `forEachDb` run again on real Postgres when TEST_DATABASE_URL is set,
+ * each in a schema of its own that is dropped afterwards.
+ */
+import { createPgliteDb, createPostgresDb, type Db } from "../../db/client.ts";
+import { migrate } from "../../db/migrate.ts";
+
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL;
+
+export async function pgliteDb(): Promise<Db> {
+  const db = await createPgliteDb();
+  await migrate(db);
+  return db;
+}
+
+/** A fresh, migrated schema on the real server; `close` drops it. */
+export async function postgresDb(opts: { max?: number } = {}): Promise<Db> {
+  if (!TEST_DATABASE_URL) throw new Error("TEST_DATABASE_URL is not set");
+  const schema = `t_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
+  const admin = createPostgresDb({ url: TEST_DATABASE_URL, max: 1 });
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  const db = createPostgresDb({ url: TEST_DATABASE_URL, schema, max: opts.max ?? 10 });
+  await migrate(db);
+  return {
+    ...db,
+    async close() {
+      await db.close();
+      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.close();
+    },
+  };
+}
+
+export interface DbCase {
+  name: "pglite" | "postgres";
+  make: () => Promise<Db>;
+}
+
+/** PGlite always; real Postgres too when TEST_DATABASE_URL is set. */
+export function dbCases(): DbCase[] {
+  const cases: DbCase[] = [{ name: "pglite", make: pgliteDb }];
+  if (TEST_DATABASE_URL) cases.push({ name: "postgres", make: () => postgresDb() });
+  return cases;
+}
