@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["**/*.test.ts"],
+    exclude: ["node_modules/**", "data/**"],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Real-service suites share one Postgres and one Redis: two workers keep the
+    // 2-core machines responsive while still running files in parallel.
+    maxWorkers: 2,
+  },
+});
