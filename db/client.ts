@@ -4,6 +4,7 @@
  * speaks raw parameterised SQL through `Sql`, so the event store's hot path is a
  * single statement on either driver.
  */
+import type { PGliteInterface } from "@electric-sql/pglite";
 import postgres from "postgres";
 
 export type Row = Record<string, unknown>;
@@ -86,7 +87,10 @@ export function createPostgresDb(opts: PostgresOptions): Db {
  */
 export async function createPgliteDb(dataDir?: string): Promise<Db> {
   const { PGlite } = await import("@electric-sql/pglite");
-  const pg = await PGlite.create(dataDir ? { dataDir } : undefined);
+  return wrapPglite(await PGlite.create(dataDir ? { dataDir } : undefined));
+}
+
+export function wrapPglite(pg: PGliteInterface): Db {
   type Q = { query<T>(text: string, params?: unknown[]): Promise<{ rows: T[] }> };
   const wrap = (q: Q): Sql => ({
     async query<T>(text: string, params: readonly unknown[] = []) {

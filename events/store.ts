@@ -36,6 +36,13 @@ export interface ReadAllOptions {
   types?: readonly string[];
 }
 
+export interface ReadLogOptions extends ReadAllOptions {
+  /** Only events of transactions older than every running one (see readAll). */
+  fenced?: boolean;
+  /** Stop at this position, inclusive. */
+  until?: Position;
+}
+
 export interface EventStore {
   append(
     streamId: string,
@@ -52,7 +59,10 @@ export interface EventStore {
     metadata: EventMetadata,
   ): Promise<AppendResult>;
   readStream(streamId: string, opts?: { fromVersion?: number }): Promise<StoredEvent[]>;
+  /** The log after `after`, gap-free: never skips an event that commits late. */
   readAll(after: Position, opts?: ReadAllOptions): Promise<StoredEvent[]>;
+  /** The log read through a given connection or transaction (rebuild and replay use it). */
+  readLogIn(sql: Sql, after: Position, opts?: ReadLogOptions): Promise<StoredEvent[]>;
   streamVersion(streamId: string): Promise<number>;
   readonly catalog: Catalog;
 }
@@ -99,6 +109,19 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
       recordedAt: r.recorded_at,
     };
   };
+
+  /** For `any`: holds the stream's row lock for the rest of the transaction and returns its version. */
+  async function lockVersion(sql: Sql, streamId: string): Promise<number> {
+    await sql.query(
+      "INSERT INTO streams (stream_id, stream_type, version) VALUES ($1, $2, 0) ON CONFLICT (stream_id) DO NOTHING",
+      [streamId, streamTypeOf(streamId)],
+    );
+    const rows = await sql.query<{ version: number }>(
+      "SELECT version FROM streams WHERE stream_id = $1 FOR UPDATE",
+      [streamId],
+    );
+    return rows[0]?.version ?? 0;
+  }
 
   async function currentVersion(sql: Sql, streamId: string): Promise<number> {
     const rows = await sql.query<{ version: number }>("SELECT version FROM streams WHERE stream_id = $1", [
@@ -189,7 +212,7 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
   ): Promise<AppendResult> {
     checkInput(events, metadata);
     const base =
-      expected === "no_stream" ? 0 : expected === "any" ? await currentVersion(sql, streamId) : expected;
+      expected === "no_stream" ? 0 : expected === "any" ? await lockVersion(sql, streamId) : expected;
     const result = await appendOnce(sql, streamId, base, events, metadata);
     await applyInline(sql, result.events);
     return result;
@@ -202,21 +225,35 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
     metadata: EventMetadata,
   ): Promise<AppendResult> {
     checkInput(events, metadata);
-    // `any` reads the version and appends at it; losing a race there is retried,
-    // because the caller asked not to care.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        if (!needsInline(events)) {
-          const base =
-            expected === "no_stream" ? 0 : expected === "any" ? await currentVersion(db, streamId) : expected;
-          return await appendOnce(db, streamId, base, events, metadata);
-        }
-        return await db.transaction((tx) => appendIn(tx, streamId, expected, events, metadata));
-      } catch (err) {
-        if (expected === "any" && err instanceof ConcurrencyError && attempt < 20) continue;
-        throw err;
-      }
+    // The common case is one statement; `any` and inline projections need a
+    // transaction (a row lock to read the version under, or table writes).
+    if (expected !== "any" && !needsInline(events)) {
+      return appendOnce(db, streamId, expected === "no_stream" ? 0 : expected, events, metadata);
     }
+    return db.transaction((tx) => appendIn(tx, streamId, expected, events, metadata));
+  }
+
+  async function readLog(sql: Sql, after: Position, o: ReadLogOptions): Promise<StoredEvent[]> {
+    // Read order is (tx_id, id). Fenced reads stop below the oldest transaction
+    // still running: ids are handed out before commit, so a plain `id > last`
+    // would skip an event that commits after a later one.
+    const params: unknown[] = [after.txId, after.id, o.limit ?? 1000];
+    let where = "(tx_id, id) > ($1::xid8, $2::bigint)";
+    if (o.fenced) where += " AND tx_id < pg_snapshot_xmin(pg_current_snapshot())";
+    if (o.until) {
+      params.push(o.until.txId, o.until.id);
+      where += ` AND (tx_id, id) <= ($${params.length - 1}::xid8, $${params.length}::bigint)`;
+    }
+    if (o.types) {
+      // Passed as text so both drivers send it unchanged.
+      params.push(o.types.join(","));
+      where += ` AND type = ANY(string_to_array($${params.length}::text, ','))`;
+    }
+    const rows = await sql.query<EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE ${where} ORDER BY tx_id, id LIMIT $3`,
+      params,
+    );
+    return rows.map(toStored);
   }
 
   return {
@@ -231,24 +268,8 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
       );
       return rows.map(toStored);
     },
-    async readAll(after, o = {}) {
-      // Read order is (tx_id, id), and only below the oldest transaction still
-      // running: ids are handed out before commit, so a plain `id > last` would
-      // skip an event that commits after a later one.
-      const limit = o.limit ?? 1000;
-      // Parameters are passed as text so both drivers send them unchanged.
-      const typeFilter = o.types ? "AND type = ANY(string_to_array($4::text, ','))" : "";
-      const params: unknown[] = [after.txId, after.id, limit];
-      if (o.types) params.push(o.types.join(","));
-      const rows = await db.query<EventRow>(
-        `SELECT ${COLUMNS} FROM events
-          WHERE (tx_id, id) > ($1::xid8, $2::bigint)
-            AND tx_id < pg_snapshot_xmin(pg_current_snapshot()) ${typeFilter}
-          ORDER BY tx_id, id LIMIT $3`,
-        params,
-      );
-      return rows.map(toStored);
-    },
+    readAll: (after, o = {}) => readLog(db, after, { ...o, fenced: true }),
+    readLogIn: (sql, after, o = {}) => readLog(sql, after, o),
   };
 }
 

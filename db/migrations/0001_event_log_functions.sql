@@ -16,6 +16,8 @@ CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
 -- Append a batch of events to one stream in one statement.
 --
 -- p_expected: the stream's current version (0 = the stream must not exist yet).
+-- Writers that do not care ("any") lock the stream row first and pass the
+-- version they read under that lock (events/store.ts).
 -- p_events:   a JSON array of strings, each the RFC 8785 canonical JSON of one
 --             event envelope {data, event_id, metadata, recorded_at,
 --             schema_version, stream_id, stream_version, type}, built by the app.
@@ -37,22 +39,18 @@ DECLARE
   v_hash bytea;
   v_env jsonb;
 BEGIN
+  -- A stream row at version 0 counts as "no stream yet": `any` appends create
+  -- it first, to hold its lock while they read the version.
   IF p_expected = 0 THEN
     INSERT INTO streams (stream_id, stream_type, version, head_hash)
       VALUES (p_stream_id, p_stream_type, 0, NULL)
       ON CONFLICT (stream_id) DO NOTHING;
-    IF NOT FOUND THEN
-      RAISE EXCEPTION 'stream % already exists', p_stream_id USING ERRCODE = 'VG001';
-    END IF;
-    v_version := 0;
-    v_head := decode(repeat('00', 32), 'hex');
-  ELSE
-    SELECT s.version, s.head_hash INTO v_version, v_head
-      FROM streams s WHERE s.stream_id = p_stream_id FOR UPDATE;
-    IF NOT FOUND OR v_version <> p_expected THEN
-      RAISE EXCEPTION 'stream % is at version %, expected %', p_stream_id, coalesce(v_version, 0), p_expected
-        USING ERRCODE = 'VG001';
-    END IF;
+  END IF;
+  SELECT s.version, coalesce(s.head_hash, decode(repeat('00', 32), 'hex')) INTO v_version, v_head
+    FROM streams s WHERE s.stream_id = p_stream_id FOR UPDATE;
+  IF NOT FOUND OR v_version <> p_expected THEN
+    RAISE EXCEPTION 'stream % is at version %, expected %', p_stream_id, coalesce(v_version, 0), p_expected
+      USING ERRCODE = 'VG001';
   END IF;
 
   FOR v_canon IN SELECT e.value FROM jsonb_array_elements_text(p_events) WITH ORDINALITY AS e ORDER BY e.ordinality LOOP

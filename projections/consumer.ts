@@ -1,0 +1,117 @@
+/**
+ * A checkpointed consumer of the log: async projections and the job dispatcher
+ * are both one. It reads past its checkpoint with the gap-free `readAll`, hands
+ * the batch to `handle` inside a transaction, and advances the checkpoint in that
+ * same transaction, so a batch's table writes and its checkpoint commit together.
+ * (A handler with effects outside the database, like enqueueing jobs, makes them
+ * idempotent instead: see workers/dispatcher.ts.)
+ *
+ * One instance per consumer runs at a time: the runner holds a session advisory
+ * lock named after the consumer; a second instance waits as a standby.
+ */
+import type { Db, Sql } from "../db/client.ts";
+import type { EventStore } from "../events/store.ts";
+import type { StoredEvent } from "../events/types.ts";
+import { advanceCheckpoint, loadCheckpoint } from "./checkpoints.ts";
+
+export interface Consumer {
+  readonly name: string;
+  /** Only these types reach `handle` (the checkpoint still moves past the rest). */
+  readonly eventTypes?: readonly string[];
+  handle(tx: Sql, events: readonly StoredEvent[]): Promise<void>;
+}
+
+export interface ConsumerDeps {
+  db: Db;
+  store: EventStore;
+  batchSize?: number;
+}
+
+/** Processes one batch; returns how many events it read (0 = caught up). */
+export async function consumeOnce(deps: ConsumerDeps, consumer: Consumer): Promise<number> {
+  const from = await loadCheckpoint(deps.db, consumer.name);
+  const batch = await deps.store.readAll(from, { limit: deps.batchSize ?? 500 });
+  const last = batch.at(-1);
+  if (!last) return 0;
+  const wanted = consumer.eventTypes ? batch.filter((e) => consumer.eventTypes!.includes(e.type)) : batch;
+  const advanced = await deps.db.transaction(async (tx) => {
+    if (!(await advanceCheckpoint(tx, consumer.name, from, last.position))) return false;
+    if (wanted.length > 0) await consumer.handle(tx, wanted);
+    return true;
+  });
+  return advanced ? batch.length : 0;
+}
+
+/** Runs until nothing is left to read: tests and the CLI use it to catch up. */
+export async function catchUp(deps: ConsumerDeps, consumer: Consumer): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n = await consumeOnce(deps, consumer);
+    if (n === 0) return total;
+    total += n;
+  }
+}
+
+export interface RunningConsumer {
+  /** Resolves once the loop has stopped and released its lock. */
+  stop(): Promise<void>;
+  /** Ask for a read now instead of at the next poll. */
+  poke(): void;
+}
+
+export interface RunOptions extends ConsumerDeps {
+  pollMs?: number;
+  onError?: (err: unknown, consumer: string) => void;
+}
+
+const LOCK_KEY = "hashtext(current_schema() || ':vigil:consumer:' || $1)";
+
+/** Starts the consumer loop under its advisory lock; it polls and can be poked. */
+export function runConsumer(opts: RunOptions, consumer: Consumer): RunningConsumer {
+  const pollMs = opts.pollMs ?? 250;
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+
+  const loop = opts.db.reserve(async (conn) => {
+    // Standby until the lock is ours: exactly one instance consumes.
+    while (!stopped) {
+      const [row] = await conn.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS ok`, [
+        consumer.name,
+      ]);
+      if (row?.ok) break;
+      await sleep(pollMs * 4);
+    }
+    if (stopped) return;
+    try {
+      while (!stopped) {
+        let n = 0;
+        try {
+          n = await consumeOnce(opts, consumer);
+        } catch (err) {
+          opts.onError?.(err, consumer.name);
+          await sleep(pollMs * 4);
+        }
+        if (n === 0 && !stopped) await sleep(pollMs);
+      }
+    } finally {
+      await conn.query(`SELECT pg_advisory_unlock(${LOCK_KEY})`, [consumer.name]);
+    }
+  });
+
+  return {
+    poke: () => wake?.(),
+    async stop() {
+      stopped = true;
+      wake?.();
+      await loop;
+    },
+  };
+}

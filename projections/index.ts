@@ -1,0 +1,18 @@
+/** Every projection Vigil maintains. Feature folders add theirs here. */
+import { eventStatsProjection } from "./event-stats.ts";
+import type { Projection } from "./types.ts";
+
+export type { Projection } from "./types.ts";
+
+export const allProjections: readonly Projection[] = [eventStatsProjection];
+
+export const inlineProjections = (ps: readonly Projection[] = allProjections) =>
+  ps.filter((p) => p.mode === "inline");
+export const asyncProjections = (ps: readonly Projection[] = allProjections) =>
+  ps.filter((p) => p.mode === "async");
+
+export function findProjection(name: string, ps: readonly Projection[] = allProjections): Projection {
+  const p = ps.find((x) => x.name === name);
+  if (!p) throw new Error(`no projection named ${name} (known: ${ps.map((x) => x.name).join(", ")})`);
+  return p;
+}
