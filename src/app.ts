@@ -1,0 +1,91 @@
+/**
+ * The HTTP application. Everything with side effects arrives through AppDeps, so
+ * tests drive the whole stack with `app.request()` and no sockets.
+ *
+ * Middleware order matters: request id and security headers sit outermost so
+ * they decorate every response, including errors, 404s and 405s; the access log
+ * sees the final status; body limit and JSON parsing run last, just before routes.
+ */
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { methodNotAllowed } from "hono/method-not-allowed";
+import type { Logger } from "pino";
+import type { Db } from "../db/client.ts";
+import { uuidv7 } from "../events/ids.ts";
+import type { EventStore } from "../events/store.ts";
+import type { Config } from "./config.ts";
+import type { AppEnv } from "./http/env.ts";
+import { AppError, createErrorHandler, problemResponse } from "./http/errors.ts";
+import { accessLog } from "./http/middleware/access-log.ts";
+import { bodyLimit } from "./http/middleware/body-limit.ts";
+import { clientIp, defaultPeerAddress, type PeerAddress } from "./http/middleware/client-ip.ts";
+import { cors } from "./http/middleware/cors.ts";
+import { jsonBody } from "./http/middleware/json-body.ts";
+import { requestId } from "./http/middleware/request-id.ts";
+import { securityHeaders } from "./http/middleware/security-headers.ts";
+import { requestTimeout } from "./http/middleware/timeout.ts";
+import { createRouter } from "./http/router.ts";
+import type { Metrics } from "./observability/metrics.ts";
+import { registerDocs } from "./system/docs.ts";
+import { registerHealth } from "./system/health.ts";
+import { registerMetrics } from "./system/metrics.ts";
+
+export interface ReadinessCheck {
+  name: string;
+  /** Resolves when the dependency is usable; throws (or times out) when not. */
+  check(): Promise<void>;
+}
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  store: EventStore;
+  logger: Logger;
+  metrics: Metrics;
+  clock: { now(): Date };
+  ids?: { newId(): string };
+  /** Dependencies /ready checks besides the database (Redis, the queue...). */
+  readiness: ReadinessCheck[];
+  /** How to find the direct TCP peer; defaults to the Node and Deno adapters' env. */
+  peerAddress?: PeerAddress;
+}
+
+export type App = OpenAPIHono<AppEnv>;
+
+/** A feature folder's entry point: mounts its routers, usually under /v1. */
+export type Feature = (app: App, deps: AppDeps) => void;
+
+export function createApp(deps: AppDeps, features: readonly Feature[] = []): App {
+  const { config, logger, metrics } = deps;
+  const newId = deps.ids?.newId ?? uuidv7;
+  const app = createRouter();
+
+  app.use(requestId(logger, newId));
+  app.use(securityHeaders());
+  app.use(accessLog(metrics));
+  app.use(clientIp(config.trustedProxies, deps.peerAddress ?? defaultPeerAddress));
+  app.use(cors(config.corsOrigins));
+  app.use(
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) =>
+        problemResponse(
+          c as Parameters<typeof problemResponse>[0],
+          new AppError("method_not_allowed", `${c.req.method} is not supported here`, {
+            headers: { Allow: methods.join(", ") },
+          }),
+        ),
+    }),
+  );
+  app.use(requestTimeout(config.requestTimeoutMs));
+  app.use(bodyLimit(config.bodyLimitBytes));
+  app.use("/v1/*", jsonBody());
+
+  registerHealth(app, deps);
+  registerMetrics(app, deps);
+  registerDocs(app);
+  for (const feature of features) feature(app, deps);
+
+  app.notFound((c) => problemResponse(c, new AppError("not_found", `No route for ${c.req.path}`)));
+  app.onError(createErrorHandler(logger));
+  return app;
+}

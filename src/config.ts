@@ -1,0 +1,163 @@
+/**
+ * The one place Vigil reads its settings. `loadConfig` is pure: entries pass in
+ * `process.env` or `Deno.env.toObject()`, tests pass a literal. It validates
+ * everything, then applies the production refusals, and reports every problem
+ * in one ConfigError so an operator fixes them in one round instead of many.
+ */
+import { z } from "zod";
+import { parseIpOrCidr } from "./http/ip.ts";
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  env: "development" | "test" | "production";
+  port: number;
+  host: string;
+  /** Unset: embedded PGlite under `dataDir` (development and tests only). */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  /** Unset: in-process queue and in-memory rate limits. */
+  redisUrl: string | undefined;
+  /** Unset: mail goes to the development outbox. */
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  logLevel: LogLevel;
+  corsOrigins: string[];
+  trustedProxies: string[];
+  bodyLimitBytes: number;
+  requestTimeoutMs: number;
+  jwtIssuer: string;
+  jwtAudience: string;
+  /** 32 raw bytes (AES-256-GCM); only optional outside production. */
+  encryptionKey: Uint8Array | undefined;
+  runWorkersInProcess: boolean;
+  metricsToken: string | undefined;
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+}
+
+const optionalText = z.string().trim().min(1).optional();
+const intIn = (min: number, max: number, dflt: number) => z.coerce.number().int().min(min).max(max).default(dflt);
+const list = z
+  .string()
+  .optional()
+  .transform((s) =>
+    (s ?? "")
+      .split(",")
+      .map((x) => x.trim())
+      .filter((x) => x.length > 0),
+  );
+const bool = (dflt: boolean) =>
+  z
+    .enum(["true", "false", "1", "0", "yes", "no"])
+    .optional()
+    .transform((v) => (v === undefined ? dflt : v === "true" || v === "1" || v === "yes"));
+
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .refine((s) => URL.canParse(s) && protocols.includes(new URL(s).protocol), {
+      message: `must be a URL with scheme ${protocols.join(" or ")}`,
+    })
+    .optional();
+
+const origin = z.string().refine((o) => o === "*" || (URL.canParse(o) && new URL(o).origin === o), {
+  message: "must be `*` or an origin like https://app.example.com (scheme, host, optional port; no path)",
+});
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  PORT: intIn(0, 65535, 3000),
+  HOST: z.string().trim().min(1).default("0.0.0.0"),
+  DATABASE_URL: url(["postgres:", "postgresql:"]),
+  DATA_DIR: z.string().trim().min(1).default("./data"),
+  REDIS_URL: url(["redis:", "rediss:"]),
+  SMTP_URL: url(["smtp:", "smtps:"]),
+  MAIL_FROM: z.string().trim().min(3).default("Vigil <no-reply@localhost>"),
+  LOG_LEVEL: z.enum(LOG_LEVELS).optional(),
+  CORS_ORIGINS: list.pipe(z.array(origin)),
+  TRUSTED_PROXIES: list.pipe(
+    z.array(z.string().refine((s) => parseIpOrCidr(s) !== undefined, { message: "must be an IP or CIDR" })),
+  ),
+  BODY_LIMIT_BYTES: intIn(1, 100 * 1024 * 1024, 1024 * 1024),
+  REQUEST_TIMEOUT_MS: intIn(1, 600_000, 10_000),
+  JWT_ISSUER: z.string().trim().min(1).default("vigil"),
+  JWT_AUDIENCE: z.string().trim().min(1).default("vigil"),
+  ENCRYPTION_KEY: optionalText,
+  RUN_WORKERS_IN_PROCESS: bool(true),
+  METRICS_TOKEN: z.string().trim().min(16, "must be at least 16 characters").optional(),
+});
+
+/** Decodes standard or URL-safe base64; undefined when it is not base64. */
+function decodeBase64(s: string): Uint8Array | undefined {
+  const std = s.replaceAll("-", "+").replaceAll("_", "/");
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(std)) return undefined;
+  try {
+    return Uint8Array.from(atob(std.padEnd(Math.ceil(std.length / 4) * 4, "=")), (ch) => ch.charCodeAt(0));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why a key is unusable, or undefined when it looks like 32 random bytes. */
+function keyProblem(raw: string): string | undefined {
+  const key = decodeBase64(raw);
+  if (!key) return "ENCRYPTION_KEY: must be base64";
+  if (key.length !== 32) return `ENCRYPTION_KEY: must decode to 32 bytes, got ${key.length}`;
+  // A random key has ~30 distinct bytes; a handful means a placeholder such as all zeros.
+  if (new Set(key).size < 16) return "ENCRYPTION_KEY: too weak (not random); generate one with `openssl rand -base64 32`";
+  return undefined;
+}
+
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // An empty variable (`FOO=` in a .env file) means "not set", as with most tooling.
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([k, v]) => k in schema.shape && v !== undefined && v.trim() !== ""),
+  );
+  const parsed = schema.safeParse(cleaned);
+  const problems: string[] = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => `${i.path.map(String).join(".")}: ${i.message}`);
+
+  const isProd = (cleaned.NODE_ENV ?? "development") === "production";
+  const rawKey = cleaned.ENCRYPTION_KEY;
+  const keyIssue = rawKey === undefined ? undefined : keyProblem(rawKey);
+  if (keyIssue) problems.push(keyIssue);
+  if (isProd) {
+    if (rawKey === undefined) problems.push("ENCRYPTION_KEY: required in production (32 random bytes, base64)");
+    if (cleaned.DATABASE_URL === undefined)
+      problems.push("DATABASE_URL: required in production (embedded PGlite is for development only)");
+    if (/(^|,)\s*\*\s*(,|$)/.test(cleaned.CORS_ORIGINS ?? ""))
+      problems.push("CORS_ORIGINS: `*` is refused in production; list the allowed origins");
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+
+  const e = parsed.data;
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    redisUrl: e.REDIS_URL,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === "test" ? "silent" : "info"),
+    corsOrigins: e.CORS_ORIGINS,
+    trustedProxies: e.TRUSTED_PROXIES,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    jwtIssuer: e.JWT_ISSUER,
+    jwtAudience: e.JWT_AUDIENCE,
+    encryptionKey: rawKey === undefined ? undefined : decodeBase64(rawKey),
+    runWorkersInProcess: e.RUN_WORKERS_IN_PROCESS,
+    metricsToken: e.METRICS_TOKEN,
+  };
+}

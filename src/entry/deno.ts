@@ -1,0 +1,47 @@
+/** `npm run start:deno`: the same runtime under Deno.serve. The only file that touches `Deno.*`. */
+import { createApp } from "../app.ts";
+import { ConfigError } from "../config.ts";
+import { features } from "../features.ts";
+import { buildRuntime } from "../runtime.ts";
+
+async function main(): Promise<void> {
+  const rt = await buildRuntime(Deno.env.toObject());
+  const { config } = rt;
+  const logger = rt.deps.logger;
+  const app = createApp(rt.deps, features);
+
+  const server = Deno.serve(
+    {
+      hostname: config.host,
+      port: config.port,
+      onListen: ({ hostname, port }) => {
+        const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+        logger.info({ url: `http://${host}:${port}` }, `Vigil listening on http://${host}:${port} (Deno)`);
+      },
+    },
+    // The client-ip middleware reads the peer from `remoteAddr` in the env.
+    (req, info) => app.fetch(req, { remoteAddr: info.remoteAddr }),
+  );
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    const deadline = setTimeout(() => Deno.exit(1), 10_000);
+    try {
+      await server.shutdown();
+      await rt.close();
+    } finally {
+      clearTimeout(deadline);
+      Deno.exit(0);
+    }
+  };
+  Deno.addSignalListener("SIGTERM", () => void shutdown("SIGTERM"));
+  Deno.addSignalListener("SIGINT", () => void shutdown("SIGINT"));
+}
+
+main().catch((err) => {
+  console.error(err instanceof ConfigError ? err.message : err);
+  Deno.exit(1);
+});

@@ -1,0 +1,8 @@
+/**
+ * The feature folders the entries mount, in order. A feature is
+ * `(app, deps) => void` and mounts its routers under /v1, e.g.
+ *   export const identity: Feature = (app, deps) => app.route("/v1", identityRouter(deps));
+ */
+import type { Feature } from "./app.ts";
+
+export const features: Feature[] = [];

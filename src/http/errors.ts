@@ -1,0 +1,177 @@
+/**
+ * Vigil's one error vocabulary. Handlers throw `AppError(code)`; the table below
+ * is the only place a code meets an HTTP status; `createErrorHandler` renders
+ * every failure as RFC 9457 problem+json. Nothing from the exception itself
+ * (stack, driver message, SQL) reaches the client: unknown errors become a
+ * generic 500 and the detail goes to the log under the request id.
+ */
+import type { Context, ErrorHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { Logger } from "pino";
+import type { ZodError } from "zod";
+import { ConcurrencyError, EventValidationError } from "../../events/errors.ts";
+import type { AppEnv } from "./env.ts";
+
+export const ERROR_CODES = {
+  bad_request: { status: 400, title: "Bad request" },
+  validation_failed: { status: 400, title: "Request validation failed" },
+  malformed_json: { status: 400, title: "Malformed JSON body" },
+  unauthorized: { status: 401, title: "Authentication required" },
+  forbidden: { status: 403, title: "Not allowed" },
+  not_found: { status: 404, title: "Not found" },
+  method_not_allowed: { status: 405, title: "Method not allowed" },
+  conflict: { status: 409, title: "Conflict" },
+  precondition_failed: { status: 412, title: "Precondition failed" },
+  payload_too_large: { status: 413, title: "Payload too large" },
+  unsupported_media_type: { status: 415, title: "Unsupported media type" },
+  invalid_event: { status: 422, title: "Event rejected by the catalogue" },
+  unprocessable: { status: 422, title: "Unprocessable request" },
+  precondition_required: { status: 428, title: "Precondition required" },
+  rate_limited: { status: 429, title: "Too many requests" },
+  internal_error: { status: 500, title: "Internal server error" },
+  service_unavailable: { status: 503, title: "Service unavailable" },
+  // 503, not 408: the server ran out of time, not the client (408 means a slow upload).
+  request_timeout: { status: 503, title: "Request timed out" },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+export interface AppErrorExtra {
+  /** Field-level problems (validation). */
+  errors?: FieldIssue[];
+  /** Response headers, e.g. Retry-After, WWW-Authenticate, Allow. */
+  headers?: Record<string, string>;
+  /** RFC 9457 extension members, e.g. { remainingAttempts: 2 }. */
+  ext?: Record<string, unknown>;
+  /** The underlying error; logged, never rendered. */
+  cause?: unknown;
+}
+
+export class AppError extends Error {
+  override readonly name = "AppError";
+  readonly status: number;
+  readonly title: string;
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail?: string,
+    readonly extra: AppErrorExtra = {},
+  ) {
+    super(detail ?? ERROR_CODES[code].title, extra.cause === undefined ? undefined : { cause: extra.cause });
+    this.status = ERROR_CODES[code].status;
+    this.title = ERROR_CODES[code].title;
+  }
+}
+
+export const PROBLEM_TYPE_PREFIX = "urn:vigil:problem:";
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  requestId: string | undefined;
+  errors?: FieldIssue[];
+  [ext: string]: unknown;
+}
+
+export function problemBody(err: AppError, requestId: string | undefined): ProblemBody {
+  return {
+    ...err.extra.ext,
+    type: `${PROBLEM_TYPE_PREFIX}${err.code}`,
+    title: err.title,
+    status: err.status,
+    detail: err.detail ?? err.title,
+    code: err.code,
+    requestId,
+    ...(err.extra.errors ? { errors: err.extra.errors } : {}),
+  };
+}
+
+export function problemResponse(c: Context<AppEnv>, err: AppError): Response {
+  const headers = new Headers(err.extra.headers);
+  headers.set("Content-Type", "application/problem+json");
+  const body = problemBody(err, c.get("requestId"));
+  return new Response(JSON.stringify(body), { status: err.status, headers });
+}
+
+/** Zod issues as field paths: `body.email`, `query.limit`, `param.id`. */
+export function zodFieldIssues(error: ZodError, target?: string): FieldIssue[] {
+  const prefix = target === undefined ? [] : [target === "json" || target === "form" ? "body" : target];
+  return error.issues.map((i) => ({
+    path: [...prefix, ...i.path.map(String)].join("."),
+    message: i.message,
+  }));
+}
+
+const HTTP_EXCEPTION_CODES: Record<number, ErrorCode> = {
+  400: "bad_request",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  405: "method_not_allowed",
+  409: "conflict",
+  412: "precondition_failed",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+  429: "rate_limited",
+  503: "service_unavailable",
+  504: "request_timeout",
+};
+
+/** Maps any thrown value onto the vocabulary. */
+export function toAppError(err: unknown, c: Context<AppEnv>): AppError {
+  if (err instanceof AppError) return err;
+  if (err instanceof ConcurrencyError) {
+    // The client asked for a version with If-Match: a mismatch is its precondition failing.
+    return c.req.header("If-Match")
+      ? new AppError("precondition_failed", "The resource changed since you read it", { cause: err })
+      : new AppError("conflict", "The resource was changed concurrently; retry", { cause: err });
+  }
+  if (err instanceof EventValidationError) {
+    return new AppError("invalid_event", `The ${err.eventType} event is invalid`, {
+      errors: err.issues.map((i) => ({ path: i.path, message: i.message })),
+      cause: err,
+    });
+  }
+  if (err instanceof HTTPException) {
+    if (err.status === 400 && /malformed json/i.test(err.message)) {
+      return new AppError("malformed_json", "The request body is not valid JSON", { cause: err });
+    }
+    return new AppError(HTTP_EXCEPTION_CODES[err.status] ?? "internal_error", undefined, { cause: err });
+  }
+  return new AppError("internal_error", "An unexpected error occurred", { cause: err });
+}
+
+export function createErrorHandler(logger: Logger): ErrorHandler<AppEnv> {
+  return (err, c) => {
+    const appErr = toAppError(err, c);
+    if (appErr.status >= 500) {
+      (c.get("logger") ?? logger).error(
+        // `errorCode`, not `code`: `code` is a redacted key (TOTP and reset codes).
+        { err: appErr.extra.cause ?? appErr, errorCode: appErr.code, requestId: c.get("requestId") },
+        "request failed",
+      );
+    }
+    return problemResponse(c, appErr);
+  };
+}
+
+/**
+ * The zod-openapi `defaultHook`: a failed validation becomes `validation_failed`
+ * with one entry per field, instead of the library's raw ZodError JSON.
+ */
+export function validationHook(
+  result: { target: string } & ({ success: true } | { success: false; error: ZodError }),
+): void {
+  if (!result.success) {
+    throw new AppError("validation_failed", "The request has invalid fields", {
+      errors: zodFieldIssues(result.error, result.target),
+    });
+  }
+}

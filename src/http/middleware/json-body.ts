@@ -1,0 +1,30 @@
+/**
+ * For JSON routes: a body must be declared JSON (else 415) and must parse
+ * (else 400 malformed_json), checked before the route's validator so clients
+ * get the precise code. Hono caches the parsed body, so validators reuse it.
+ * Mounted on /v1; a future upload route would mount outside it or opt out.
+ */
+import type { MiddlewareHandler } from "hono";
+import { AppError } from "../errors.ts";
+
+const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
+const WITH_BODY = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+export function jsonBody(): MiddlewareHandler {
+  return async (c, next) => {
+    if (!WITH_BODY.has(c.req.method) || !c.req.raw.body) return next();
+    const type = (c.req.header("Content-Type") ?? "").split(";")[0]?.trim() ?? "";
+    if (!JSON_TYPE.test(type)) {
+      // An empty body with no type is a body-less request, not a wrong media type.
+      const text = await c.req.text();
+      if (text.length === 0 && type === "") return next();
+      throw new AppError("unsupported_media_type", "Send the request body as application/json");
+    }
+    try {
+      await c.req.json();
+    } catch {
+      throw new AppError("malformed_json", "The request body is not valid JSON");
+    }
+    return next();
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * Wiring from environment to AppDeps, shared by the Node and Deno entries, the
+ * worker entry and end-to-end tests. It owns the order of shutdown: whatever
+ * was opened last is closed first (workers before the database they read).
+ *
+ * Extension seam: the job queue and workers plug in through `extensions`
+ * (or by editing the marked spot below). An extension receives the runtime
+ * under construction and may add readiness checks and closers, e.g.
+ *   const withQueue: RuntimeExtension = async (rt) => {
+ *     const queue = await createQueue(rt.config, rt.deps);
+ *     rt.deps.readiness.push({ name: "queue", check: () => queue.ping() });
+ *     rt.onClose(() => queue.close());
+ *   };
+ */
+import { mkdir } from "node:fs/promises";
+import type { DestinationStream } from "pino";
+import { createPgliteDb, createPostgresDb, type Db } from "../db/client.ts";
+import { migrate } from "../db/migrate.ts";
+import { createCatalog } from "../events/catalog/index.ts";
+import { uuidv7 } from "../events/ids.ts";
+import { createEventStore } from "../events/store.ts";
+import type { AppDeps } from "./app.ts";
+import { type Config, loadConfig } from "./config.ts";
+import { createLogger } from "./observability/logger.ts";
+import { Metrics } from "./observability/metrics.ts";
+
+export interface Runtime {
+  readonly config: Config;
+  readonly deps: AppDeps;
+  /** Registers a closer; closers run in reverse order of registration. */
+  onClose(fn: () => Promise<void> | void): void;
+  close(): Promise<void>;
+}
+
+export type RuntimeExtension = (rt: Runtime) => Promise<void> | void;
+
+export interface RuntimeOptions {
+  /** Use this database instead of opening one from the config (tests). */
+  db?: Db;
+  logDestination?: DestinationStream;
+  /** Skip migrations (the database is already migrated, e.g. a test helper did it). */
+  skipMigrate?: boolean;
+  extensions?: readonly RuntimeExtension[];
+}
+
+export async function openDatabase(config: Config): Promise<Db> {
+  if (config.databaseUrl) return createPostgresDb({ url: config.databaseUrl });
+  // PGlite's `memory://` keeps nothing on disk; any other value is a directory.
+  if (config.dataDir.startsWith("memory://")) return createPgliteDb(config.dataDir);
+  await mkdir(config.dataDir, { recursive: true });
+  return createPgliteDb(config.dataDir);
+}
+
+export async function buildRuntime(
+  env: Record<string, string | undefined>,
+  opts: RuntimeOptions = {},
+): Promise<Runtime> {
+  const config = loadConfig(env);
+  const logger = createLogger({ level: config.logLevel, destination: opts.logDestination });
+  const closers: Array<() => Promise<void> | void> = [];
+
+  const db = opts.db ?? (await openDatabase(config));
+  if (!opts.db) closers.push(() => db.close());
+  if (!opts.skipMigrate) await migrate(db);
+
+  const clock = { now: () => new Date() };
+  const ids = { newId: () => uuidv7() };
+  const store = createEventStore({ db, catalog: createCatalog(), now: clock.now, newId: ids.newId });
+
+  const deps: AppDeps = {
+    config,
+    db,
+    store,
+    logger,
+    metrics: new Metrics(),
+    clock,
+    ids,
+    readiness: [],
+  };
+
+  let closed = false;
+  const rt: Runtime = {
+    config,
+    deps,
+    onClose: (fn) => {
+      closers.push(fn);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const fn of closers.reverse()) {
+        try {
+          await fn();
+        } catch (err) {
+          logger.error({ err }, "error during shutdown");
+        }
+      }
+    },
+  };
+
+  // SEAM (jobs): the job queue (BullMQ when REDIS_URL is set, in-process otherwise)
+  // and, when config.runWorkersInProcess, the workers, are added here as extensions.
+  try {
+    for (const extend of opts.extensions ?? []) await extend(rt);
+  } catch (err) {
+    await rt.close();
+    throw err;
+  }
+  logger.info(
+    { database: db.kind, redis: config.redisUrl ? "redis" : "in-memory", env: config.env },
+    "runtime ready",
+  );
+  return rt;
+}
