@@ -43,7 +43,8 @@ export class ConfigError extends Error {
 }
 
 const optionalText = z.string().trim().min(1).optional();
-const intIn = (min: number, max: number, dflt: number) => z.coerce.number().int().min(min).max(max).default(dflt);
+const intIn = (min: number, max: number, dflt: number) =>
+  z.coerce.number().int().min(min).max(max).default(dflt);
 const list = z
   .string()
   .optional()
@@ -112,7 +113,8 @@ function keyProblem(raw: string): string | undefined {
   if (!key) return "ENCRYPTION_KEY: must be base64";
   if (key.length !== 32) return `ENCRYPTION_KEY: must decode to 32 bytes, got ${key.length}`;
   // A random key has ~30 distinct bytes; a handful means a placeholder such as all zeros.
-  if (new Set(key).size < 16) return "ENCRYPTION_KEY: too weak (not random); generate one with `openssl rand -base64 32`";
+  if (new Set(key).size < 16)
+    return "ENCRYPTION_KEY: too weak (not random); generate one with `openssl rand -base64 32`";
   return undefined;
 }
 
@@ -131,7 +133,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const keyIssue = rawKey === undefined ? undefined : keyProblem(rawKey);
   if (keyIssue) problems.push(keyIssue);
   if (isProd) {
-    if (rawKey === undefined) problems.push("ENCRYPTION_KEY: required in production (32 random bytes, base64)");
+    if (rawKey === undefined)
+      problems.push("ENCRYPTION_KEY: required in production (32 random bytes, base64)");
     if (cleaned.DATABASE_URL === undefined)
       problems.push("DATABASE_URL: required in production (embedded PGlite is for development only)");
     if (/(^|,)\s*\*\s*(,|$)/.test(cleaned.CORS_ORIGINS ?? ""))

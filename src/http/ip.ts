@@ -22,7 +22,10 @@ interface Cidr extends Addr {
 
 export function parseIp(raw: string): Addr | undefined {
   // Strip brackets and zone ids (`[fe80::1%eth0]`), which proxies sometimes pass along.
-  const s = raw.trim().replace(/^\[|\]$/g, "").replace(/%.*$/, "");
+  const s = raw
+    .trim()
+    .replace(/^\[|\]$/g, "")
+    .replace(/%.*$/, "");
   try {
     const kind = distinctRemoteAddr(s);
     if (kind === "IPv4") return { v: 4, bits: convertIPv4ToBinary(s) };
@@ -92,7 +95,10 @@ export function resolveClientIp(
 function normalise(raw: string): string | undefined {
   const addr = parseIp(raw);
   if (!addr) return undefined;
-  const s = raw.trim().replace(/^\[|\]$/g, "").replace(/%.*$/, "");
+  const s = raw
+    .trim()
+    .replace(/^\[|\]$/g, "")
+    .replace(/%.*$/, "");
   if (addr.v === 4 && s.includes(":")) {
     return [24n, 16n, 8n, 0n].map((sh) => String((addr.bits >> sh) & 0xffn)).join(".");
   }

@@ -70,7 +70,10 @@ async function withTimeout(check: ReadinessCheck): Promise<void> {
     await Promise.race([
       check.check(),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+        timer = setTimeout(
+          () => reject(new Error(`timed out after ${CHECK_TIMEOUT_MS} ms`)),
+          CHECK_TIMEOUT_MS,
+        );
       }),
     ]);
   } finally {
@@ -96,15 +99,21 @@ export function registerHealth(app: App, deps: AppDeps): void {
     const failed = checks.filter((_, i) => results[i]?.status === "rejected").map((ch) => ch.name);
     if (failed.length > 0) {
       results.forEach((r, i) => {
-        if (r.status === "rejected") c.get("logger").warn({ err: r.reason, check: checks[i]?.name }, "not ready");
+        if (r.status === "rejected")
+          c.get("logger").warn({ err: r.reason, check: checks[i]?.name }, "not ready");
       });
       throw new AppError("service_unavailable", `Not ready: ${failed.join(", ")} unreachable`, {
         ext: { failed },
         headers: { "Retry-After": "5" },
       });
     }
-    return c.json({ status: "ready" as const, checks: Object.fromEntries(checks.map((ch) => [ch.name, "ok" as const])) }, 200);
+    return c.json(
+      { status: "ready" as const, checks: Object.fromEntries(checks.map((ch) => [ch.name, "ok" as const])) },
+      200,
+    );
   });
 
-  app.openapi(versionRoute, (c) => c.json({ name: "vigil" as const, version: VERSION, api: API_VERSION }, 200));
+  app.openapi(versionRoute, (c) =>
+    c.json({ name: "vigil" as const, version: VERSION, api: API_VERSION }, 200),
+  );
 }

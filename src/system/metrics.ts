@@ -34,7 +34,10 @@ function constantTimeEqual(a: string, b: string): boolean {
 
 export function registerMetrics(app: App, deps: AppDeps): void {
   const token = deps.config.metricsToken;
-  app.openAPIRegistry.registerComponent("securitySchemes", "metricsToken", { type: "http", scheme: "bearer" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "metricsToken", {
+    type: "http",
+    scheme: "bearer",
+  });
   app.openapi(metricsRoute, async (c) => {
     if (token !== undefined) {
       const given = /^Bearer (.+)$/i.exec(c.req.header("Authorization") ?? "")?.[1] ?? "";

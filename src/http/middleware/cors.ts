@@ -7,8 +7,10 @@
 import type { MiddlewareHandler } from "hono";
 
 const ALLOW_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE";
-const ALLOW_HEADERS = "Authorization, Content-Type, X-API-Key, X-Request-Id, If-Match, If-None-Match, Idempotency-Key";
-const EXPOSE_HEADERS = "X-Request-Id, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, ETag, Location";
+const ALLOW_HEADERS =
+  "Authorization, Content-Type, X-API-Key, X-Request-Id, If-Match, If-None-Match, Idempotency-Key";
+const EXPOSE_HEADERS =
+  "X-Request-Id, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, ETag, Location";
 
 export function cors(allowed: readonly string[]): MiddlewareHandler {
   const any = allowed.includes("*");
@@ -17,7 +19,8 @@ export function cors(allowed: readonly string[]): MiddlewareHandler {
     const origin = c.req.header("Origin");
     if (!origin) return next();
     const ok = any || set.has(origin);
-    const preflight = c.req.method === "OPTIONS" && c.req.header("Access-Control-Request-Method") !== undefined;
+    const preflight =
+      c.req.method === "OPTIONS" && c.req.header("Access-Control-Request-Method") !== undefined;
     if (ok && preflight) {
       return new Response(null, {
         status: 204,
