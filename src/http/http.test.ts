@@ -135,6 +135,10 @@ describe("problem+json", () => {
     expect(res.headers.get("Allow")).toBe("GET, HEAD");
   });
 
+  it("405 takes precedence over body problems on a path without that method", async () => {
+    await problem(await app.request("/v1", json("{not json")), 405, "method_not_allowed");
+  });
+
   it("renders an AppError with its headers and extension members", async () => {
     const res = await app.request("/v1/_test/throw/app");
     const body = await problem(res, 429, "rate_limited");

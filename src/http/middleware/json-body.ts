@@ -5,6 +5,7 @@
  * Mounted on /v1; a future upload route would mount outside it or opt out.
  */
 import type { MiddlewareHandler } from "hono";
+import { matchedRoutes } from "hono/route";
 import { AppError } from "../errors.ts";
 
 const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
@@ -13,6 +14,8 @@ const WITH_BODY = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 export function jsonBody(): MiddlewareHandler {
   return async (c, next) => {
     if (!WITH_BODY.has(c.req.method) || !c.req.raw.body) return next();
+    // No handler for this method and path: let it become a 404/405, not a body complaint.
+    if (!matchedRoutes(c).some((r) => r.method !== "ALL")) return next();
     const type = (c.req.header("Content-Type") ?? "").split(";")[0]?.trim() ?? "";
     if (!JSON_TYPE.test(type)) {
       // An empty body with no type is a body-less request, not a wrong media type.
