@@ -249,8 +249,10 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
       params.push(o.types.join(","));
       where += ` AND type = ANY(string_to_array($${params.length}::text, ','))`;
     }
+    // Qualified: a bare `tx_id` in ORDER BY would be the text output column
+    // (wrong order across digit counts, and a full sort instead of the index).
     const rows = await sql.query<EventRow>(
-      `SELECT ${COLUMNS} FROM events WHERE ${where} ORDER BY tx_id, id LIMIT $3`,
+      `SELECT ${COLUMNS} FROM events WHERE ${where} ORDER BY events.tx_id, events.id LIMIT $3`,
       params,
     );
     return rows.map(toStored);
