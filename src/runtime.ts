@@ -19,6 +19,7 @@ import { migrate } from "../db/migrate.ts";
 import { createCatalog } from "../events/catalog/index.ts";
 import { uuidv7 } from "../events/ids.ts";
 import { createEventStore } from "../events/store.ts";
+import { inlineProjections } from "../projections/index.ts";
 import type { AppDeps } from "./app.ts";
 import { type Config, loadConfig } from "./config.ts";
 import { createLogger } from "./observability/logger.ts";
@@ -65,7 +66,13 @@ export async function buildRuntime(
 
   const clock = { now: () => new Date() };
   const ids = { newId: () => uuidv7() };
-  const store = createEventStore({ db, catalog: createCatalog(), now: clock.now, newId: ids.newId });
+  const store = createEventStore({
+    db,
+    catalog: createCatalog(),
+    inline: inlineProjections(),
+    now: clock.now,
+    newId: ids.newId,
+  });
 
   const deps: AppDeps = {
     config,
