@@ -1,0 +1,167 @@
+/**
+ * Argon2id password hashing (hash-wasm) in a pool of worker threads, PHC strings.
+ * Defaults follow OWASP / ASVS 5.0: m=19456 KiB, t=2, p=1, 16-byte salt, 32-byte hash.
+ *
+ * Passwords are NFKC-normalised before hashing (NIST 800-63B 5.1.1.2), so the
+ * same password typed on different keyboards/platforms verifies.
+ */
+import { availableParallelism, cpus } from "node:os";
+import { type PoolStats, WorkerPool } from "./worker-pool.ts";
+
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  /** false for a wrong password or a malformed/unsupported PHC; rejects only on pool failure. */
+  verify(phc: string, password: string): Promise<boolean>;
+  /** true when the PHC was made with other parameters than the configured ones (or is unparseable). */
+  needsRehash(phc: string): boolean;
+  /**
+   * Spends one verification on a dummy hash with the configured parameters and
+   * resolves false: call it when the account does not exist, so unknown emails
+   * cost the same time as known ones.
+   */
+  verifyAgainstDummy(password: string): Promise<false>;
+  stats(): PoolStats;
+  close(): Promise<void>;
+}
+
+export interface PasswordHasherOptions {
+  memoryKiB?: number;
+  iterations?: number;
+  parallelism?: number;
+  poolSize?: number;
+}
+
+export const DEFAULT_ARGON2 = { memoryKiB: 19456, iterations: 2, parallelism: 1 } as const;
+export const SALT_BYTES = 16;
+export const HASH_BYTES = 32;
+/** Hashing work is proportional to input; longer inputs are refused (policy allows 128 code points). */
+export const MAX_PASSWORD_BYTES = 4096;
+
+/** A PHC with the default parameters whose password nobody knows (random, discarded). */
+export const DUMMY_PHC =
+  "$argon2id$v=19$m=19456,t=2,p=1$26trkGKTFLyZ1M6OWzYi9A$2nM0PnVuw0Qdgh7zoBavNIIy99VRS+/xfU02Hv+PSgo";
+
+// Upper bounds on parameters we accept from a stored PHC, so a corrupted row
+// cannot make one verification allocate gigabytes or spin for minutes.
+const LIMITS = { memoryKiB: 1_048_576, iterations: 64, parallelism: 64 } as const;
+
+export interface ParsedPhc {
+  algorithm: "argon2id";
+  version: number;
+  memoryKiB: number;
+  iterations: number;
+  parallelism: number;
+  saltBytes: number;
+  hashBytes: number;
+}
+
+const PHC =
+  /^\$argon2id\$v=(\d+)\$m=(\d{1,10}),t=(\d{1,10}),p=(\d{1,10})\$([A-Za-z0-9+/]{11,})\$([A-Za-z0-9+/]{6,})$/;
+
+function b64Bytes(text: string): number {
+  return Math.floor((text.length * 3) / 4);
+}
+
+export function parsePhc(phc: string): ParsedPhc | null {
+  if (typeof phc !== "string" || phc.length > 512) return null;
+  const m = PHC.exec(phc);
+  if (!m) return null;
+  const parsed: ParsedPhc = {
+    algorithm: "argon2id",
+    version: Number(m[1]),
+    memoryKiB: Number(m[2]),
+    iterations: Number(m[3]),
+    parallelism: Number(m[4]),
+    saltBytes: b64Bytes(m[5]!),
+    hashBytes: b64Bytes(m[6]!),
+  };
+  if (parsed.version !== 19) return null;
+  if (parsed.iterations < 1 || parsed.iterations > LIMITS.iterations) return null;
+  if (parsed.parallelism < 1 || parsed.parallelism > LIMITS.parallelism) return null;
+  if (parsed.memoryKiB < 8 * parsed.parallelism || parsed.memoryKiB > LIMITS.memoryKiB) return null;
+  if (parsed.saltBytes < 8 || parsed.hashBytes < 4) return null;
+  return parsed;
+}
+
+function defaultPoolSize(): number {
+  try {
+    return Math.max(1, availableParallelism());
+  } catch {
+    return Math.max(1, cpus().length);
+  }
+}
+
+function positiveInt(name: string, value: number, min: number): number {
+  if (!Number.isInteger(value) || value < min) throw new RangeError(`${name} must be an integer >= ${min}`);
+  return value;
+}
+
+const encoder = new TextEncoder();
+
+function prepare(password: string): string | null {
+  if (typeof password !== "string") return null;
+  const normalised = password.normalize("NFKC");
+  return encoder.encode(normalised).length > MAX_PASSWORD_BYTES ? null : normalised;
+}
+
+export function createPasswordHasher(opts: PasswordHasherOptions = {}): PasswordHasher {
+  const parallelism = positiveInt("parallelism", opts.parallelism ?? DEFAULT_ARGON2.parallelism, 1);
+  const iterations = positiveInt("iterations", opts.iterations ?? DEFAULT_ARGON2.iterations, 1);
+  const memoryKiB = positiveInt("memoryKiB", opts.memoryKiB ?? DEFAULT_ARGON2.memoryKiB, 8 * parallelism);
+  const poolSize = positiveInt("poolSize", opts.poolSize ?? defaultPoolSize(), 1);
+  const pool = new WorkerPool(new URL("./argon2-worker.mjs", import.meta.url), poolSize);
+
+  const isDefault =
+    memoryKiB === DEFAULT_ARGON2.memoryKiB &&
+    iterations === DEFAULT_ARGON2.iterations &&
+    parallelism === DEFAULT_ARGON2.parallelism;
+  let dummy: Promise<string> | undefined = isDefault ? Promise.resolve(DUMMY_PHC) : undefined;
+
+  const hash = async (password: string): Promise<string> => {
+    const prepared = prepare(password);
+    if (prepared === null)
+      throw new RangeError(`password must be a string of at most ${MAX_PASSWORD_BYTES} bytes`);
+    return pool.run<string>({
+      op: "hash",
+      password: prepared,
+      memoryKiB,
+      iterations,
+      parallelism,
+      saltLength: SALT_BYTES,
+      hashLength: HASH_BYTES,
+    });
+  };
+
+  const verify = async (phc: string, password: string): Promise<boolean> => {
+    const prepared = prepare(password);
+    if (prepared === null || parsePhc(phc) === null) return false;
+    return (await pool.run<boolean>({ op: "verify", phc, password: prepared })) === true;
+  };
+
+  return {
+    hash,
+    verify,
+    needsRehash(phc) {
+      const p = parsePhc(phc);
+      if (!p) return true;
+      return (
+        p.memoryKiB !== memoryKiB ||
+        p.iterations !== iterations ||
+        p.parallelism !== parallelism ||
+        p.hashBytes !== HASH_BYTES ||
+        p.saltBytes < SALT_BYTES
+      );
+    },
+    async verifyAgainstDummy(password) {
+      // A random secret nobody knows, hashed once with the configured parameters.
+      dummy ??= hash(crypto.randomUUID()).catch((error: unknown) => {
+        dummy = undefined;
+        throw error;
+      });
+      await verify(await dummy, typeof password === "string" ? password.slice(0, 1024) : "");
+      return false;
+    },
+    stats: () => pool.stats(),
+    close: () => pool.close(),
+  };
+}
