@@ -78,7 +78,8 @@ export function createInProcessQueue(opts: InProcessQueueOptions = {}): InProces
     if (timer) clearTimeout(timer);
     timer = undefined;
     if (!handlers || stopping || waiting.length === 0) return;
-    const next = Math.min(...waiting.map((e) => e.runAt));
+    let next = Number.POSITIVE_INFINITY;
+    for (const e of waiting) if (e.runAt < next) next = e.runAt;
     timer = setTimeout(pump, Math.max(0, next - Date.now()));
     // Never the reason a process stays up; whatever runs the queue keeps it alive.
     if (typeof timer === "object" && "unref" in timer) timer.unref();
