@@ -6,6 +6,7 @@
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  boolean,
   customType,
   index,
   integer,
@@ -16,6 +17,7 @@ import {
   text,
   timestamp,
   unique,
+  uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
 
@@ -70,3 +72,71 @@ export const eventStats = pgTable(
   },
   (t) => [primaryKey({ columns: [t.type, t.hour] })],
 );
+
+/**
+ * Inline projection `users` (projections/users.ts). The unique index on
+ * lower(email) is what refuses the loser of a racing registration. `version` is
+ * the user stream's version, so commands read state here and append at it.
+ */
+export const users = pgTable(
+  "users",
+  {
+    userId: uuid("user_id").primaryKey(),
+    email: text("email").notNull(),
+    displayName: text("display_name"),
+    roles: jsonb("roles").$type<string[]>().notNull(),
+    status: text("status").$type<"active" | "disabled">().notNull(),
+    emailVerified: boolean("email_verified").notNull(),
+    passwordHash: text("password_hash").notNull(),
+    failedLogins: integer("failed_logins").notNull(),
+    lockedUntil: timestamp("locked_until", { withTimezone: true, precision: 3 }),
+    version: bigint("version", { mode: "number" }).notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull(),
+  },
+  (t) => [uniqueIndex("users_email_lower_key").on(sql`lower(${t.email})`)],
+);
+
+/** Inline projection `sessions` (projections/sessions.ts); `version` is the session stream's. */
+export const sessions = pgTable(
+  "sessions",
+  {
+    sessionId: uuid("session_id").primaryKey(),
+    userId: uuid("user_id").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull(),
+    /** Last start or refresh (from the log); per-request activity lives in the SessionGuard. */
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true, precision: 3 }).notNull(),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    expiresAt: timestamp("expires_at", { withTimezone: true, precision: 3 }).notNull(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true, precision: 3 }),
+    revokeReason: text("revoke_reason"),
+    refreshTokenHash: text("refresh_token_hash").notNull(),
+    version: bigint("version", { mode: "number" }).notNull(),
+  },
+  (t) => [index("sessions_user_id_idx").on(t.userId, t.createdAt)],
+);
+
+/** Every refresh token a session ever had, by hash: a spent one presented again is reuse. */
+export const refreshTokens = pgTable(
+  "refresh_tokens",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    sessionId: uuid("session_id").notNull(),
+    spent: boolean("spent").notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, precision: 3 }).notNull(),
+  },
+  (t) => [index("refresh_tokens_session_id_idx").on(t.sessionId)],
+);
+
+/**
+ * JWT signing keys (src/auth/jwt-key-store.ts). Not a projection: keys are
+ * secrets and never enter the log. Private keys are AES-256-GCM encrypted with
+ * the ENCRYPTION_KEY keyring.
+ */
+export const jwtKeys = pgTable("jwt_keys", {
+  kid: text("kid").primaryKey(),
+  privateJwkEncrypted: text("private_jwk_encrypted").notNull(),
+  publicJwk: jsonb("public_jwk").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull(),
+  retiredAt: timestamp("retired_at", { withTimezone: true, precision: 3 }),
+});

@@ -1,10 +1,16 @@
 /** Every projection Vigil maintains. Feature folders add theirs here. */
 import { eventStatsProjection } from "./event-stats.ts";
+import { sessionsProjection } from "./sessions.ts";
 import type { Projection } from "./types.ts";
+import { usersProjection } from "./users.ts";
 
 export type { Projection } from "./types.ts";
 
-export const allProjections: readonly Projection[] = [eventStatsProjection];
+export const allProjections: readonly Projection[] = [
+  eventStatsProjection,
+  usersProjection,
+  sessionsProjection,
+];
 
 export const inlineProjections = (ps: readonly Projection[] = allProjections) =>
   ps.filter((p) => p.mode === "inline");

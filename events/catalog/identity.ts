@@ -1,0 +1,98 @@
+/**
+ * Identity: accounts, credentials, login results and lockout. Stream
+ * `user-<uuid>`; failures for emails that match no account go to
+ * `login-unknown-<hex digit>` (16 shards) carrying only a hash of the email.
+ *
+ * No secrets: passwords appear only as PHC hashes. Personal data (email) is in
+ * `UserRegistered`, and in `LoginSucceeded` / `AccountLocked` so the job routes
+ * that notify the owner can address the mail from the event alone.
+ */
+import { z } from "zod";
+import { defineEvent } from "./catalog.ts";
+
+const userId = z.uuid();
+/** sha256 hex of the normalised email: lets auditors group failures without the address. */
+const emailHash = z.string().regex(/^[0-9a-f]{64}$/);
+/** A PHC string ($argon2id$v=19$m=…,t=…,p=…$salt$hash): the hash, never the password. */
+const passwordHash = z
+  .string()
+  .min(20)
+  .max(512)
+  .regex(/^\$[a-z0-9-]+\$/, "must be a PHC string");
+const email = z.email().max(254);
+
+export const ROLE = z.string().regex(/^[a-z][a-z0-9_:-]{0,63}$/);
+
+export const UserRegistered = defineEvent({
+  type: "UserRegistered",
+  domain: "identity",
+  description: "An account was created with a password (stored as an argon2id PHC hash).",
+  version: 1,
+  schema: z.object({
+    userId,
+    email,
+    displayName: z.string().min(1).max(100).nullable(),
+    roles: z.array(ROLE).min(1).max(32),
+    passwordHash,
+  }),
+});
+
+export const LoginSucceeded = defineEvent({
+  type: "LoginSucceeded",
+  domain: "identity",
+  description:
+    "A password login succeeded and started session `sessionId`; `deviceTrusted` when the client presented a valid device token. `email` addresses the new-sign-in notice.",
+  version: 1,
+  schema: z.object({ userId, sessionId: z.uuid(), deviceTrusted: z.boolean(), email }),
+});
+
+export const LOGIN_FAILURE_REASONS = [
+  "invalid_password",
+  "unknown_email",
+  "account_locked",
+  "account_disabled",
+  "email_not_verified",
+] as const;
+
+export const LoginFailed = defineEvent({
+  type: "LoginFailed",
+  domain: "identity",
+  description:
+    "A login attempt was refused. `userId` is null for emails that match no account (then the event is in a `login-unknown-*` shard).",
+  version: 1,
+  schema: z.object({ userId: userId.nullable(), emailHash, reason: z.enum(LOGIN_FAILURE_REASONS) }),
+});
+
+export const AccountLocked = defineEvent({
+  type: "AccountLocked",
+  domain: "identity",
+  description:
+    "Too many consecutive password failures: password logins are refused until `until` (except from a trusted device).",
+  version: 1,
+  schema: z.object({ userId, until: z.iso.datetime(), failures: z.number().int().positive(), email }),
+});
+
+export const AccountUnlocked = defineEvent({
+  type: "AccountUnlocked",
+  domain: "identity",
+  description: "A lock was lifted before it ran out (admin, password reset).",
+  version: 1,
+  schema: z.object({ userId, reason: z.enum(["admin", "password_reset"]) }),
+});
+
+export const PasswordRehashed = defineEvent({
+  type: "PasswordRehashed",
+  domain: "identity",
+  description: "The password hash was upgraded to the current parameters at login.",
+  version: 1,
+  schema: z.object({ userId, passwordHash }),
+});
+
+export const identityEvents = [
+  UserRegistered,
+  LoginSucceeded,
+  LoginFailed,
+  AccountLocked,
+  AccountUnlocked,
+  PasswordRehashed,
+];
