@@ -70,12 +70,23 @@ const LOCK_KEY = "hashtext(current_schema() || ':vigil:consumer:' || $1)";
 export function runConsumer(opts: RunOptions, consumer: Consumer): RunningConsumer {
   const pollMs = opts.pollMs ?? 250;
   let stopped = false;
+  // A poke that arrives while a batch is being read must not be lost: it is
+  // remembered, and the next sleep returns at once.
+  let poked = false;
   let wake: (() => void) | undefined;
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms);
+      if (poked) {
+        poked = false;
+        return resolve();
+      }
+      const t = setTimeout(() => {
+        wake = undefined;
+        resolve();
+      }, ms);
       wake = () => {
         clearTimeout(t);
+        wake = undefined;
         resolve();
       };
     });
@@ -107,7 +118,10 @@ export function runConsumer(opts: RunOptions, consumer: Consumer): RunningConsum
   });
 
   return {
-    poke: () => wake?.(),
+    poke: () => {
+      if (wake) wake();
+      else poked = true;
+    },
     async stop() {
       stopped = true;
       wake?.();

@@ -52,9 +52,11 @@ describe("loadConfig", () => {
 
   it("refuses every production weakness at once", () => {
     const problems = problemsOf({ NODE_ENV: "production", CORS_ORIGINS: "https://a.example.com,*" });
-    expect(problems).toHaveLength(3);
+    expect(problems).toHaveLength(5);
     expect(problems.join("\n")).toMatch(/ENCRYPTION_KEY: required in production/);
     expect(problems.join("\n")).toMatch(/DATABASE_URL: required in production/);
+    expect(problems.join("\n")).toMatch(/REDIS_URL: required in production/);
+    expect(problems.join("\n")).toMatch(/SMTP_URL: required in production/);
     expect(problems.join("\n")).toMatch(/CORS_ORIGINS: `\*` is refused in production/);
   });
 
@@ -82,11 +84,16 @@ describe("loadConfig", () => {
     const c = loadConfig({
       NODE_ENV: "production",
       DATABASE_URL: "postgres://vigil@db:5432/vigil",
+      REDIS_URL: "redis://cache:6379",
+      SMTP_URL: "smtps://mailer:secret@smtp.example.com:465",
       ENCRYPTION_KEY: STRONG_KEY,
       CORS_ORIGINS: "https://app.example.com",
+      SECURITY_EMAIL: "security@example.com",
     });
     expect(c.env).toBe("production");
     expect(c.databaseUrl).toBe("postgres://vigil@db:5432/vigil");
+    expect(c.securityEmail).toBe("security@example.com");
+    expect(c.redisPrefix).toBe("vigil");
   });
 
   it("refuses origins with paths and a short metrics token, naming the variable", () => {

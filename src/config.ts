@@ -33,6 +33,26 @@ export interface Config {
   encryptionKey: Uint8Array | undefined;
   runWorkersInProcess: boolean;
   metricsToken: string | undefined;
+  /** Key prefix for everything Vigil keeps in Redis (queues, limits, revocations). */
+  redisPrefix: string;
+  /** Who is emailed about broken hash chains and other security failures. */
+  securityEmail: string | undefined;
+  /** Identity and sessions (src/identity, src/sessions, src/auth). */
+  auth: AuthConfig;
+}
+
+export interface AuthConfig {
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  /** Consecutive password failures that lock an account, and for how long. */
+  lockoutThreshold: number;
+  lockoutSeconds: number;
+  maxSessionsPerUser: number;
+  idleTimeoutSeconds: number;
+  /** Idle timeout for sessions of users with the `admin` role. */
+  adminIdleTimeoutSeconds: number;
+  /** Refuse password login until the email is verified (default: true in production only). */
+  requireEmailVerification: boolean;
 }
 
 export class ConfigError extends Error {
@@ -94,6 +114,20 @@ const schema = z.object({
   ENCRYPTION_KEY: optionalText,
   RUN_WORKERS_IN_PROCESS: bool(true),
   METRICS_TOKEN: z.string().trim().min(16, "must be at least 16 characters").optional(),
+  REDIS_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, _ . - only")
+    .default("vigil"),
+  SECURITY_EMAIL: z.email().optional(),
+  ACCESS_TOKEN_TTL_SECONDS: intIn(60, 3600, 900),
+  REFRESH_TOKEN_TTL_SECONDS: intIn(300, 90 * 86_400, 7 * 86_400),
+  LOCKOUT_THRESHOLD: intIn(1, 100, 5),
+  LOCKOUT_MINUTES: intIn(1, 24 * 60, 30),
+  MAX_SESSIONS_PER_USER: intIn(1, 100, 3),
+  SESSION_IDLE_MINUTES: intIn(1, 30 * 24 * 60, 30),
+  SESSION_IDLE_MINUTES_ADMIN: intIn(1, 30 * 24 * 60, 15),
+  REQUIRE_EMAIL_VERIFICATION: z.enum(["true", "false", "1", "0", "yes", "no"]).optional(),
 });
 
 /** Decodes standard or URL-safe base64; undefined when it is not base64. */
@@ -137,6 +171,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       problems.push("ENCRYPTION_KEY: required in production (32 random bytes, base64)");
     if (cleaned.DATABASE_URL === undefined)
       problems.push("DATABASE_URL: required in production (embedded PGlite is for development only)");
+    // The in-process queue and the outbox lose or hide mail: development only.
+    if (cleaned.REDIS_URL === undefined)
+      problems.push(
+        "REDIS_URL: required in production (jobs, rate limits and revocations must survive restarts)",
+      );
+    if (cleaned.SMTP_URL === undefined)
+      problems.push("SMTP_URL: required in production (the mail outbox is for development)");
     if (/(^|,)\s*\*\s*(,|$)/.test(cleaned.CORS_ORIGINS ?? ""))
       problems.push("CORS_ORIGINS: `*` is refused in production; list the allowed origins");
   }
@@ -162,5 +203,20 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     encryptionKey: rawKey === undefined ? undefined : decodeBase64(rawKey),
     runWorkersInProcess: e.RUN_WORKERS_IN_PROCESS,
     metricsToken: e.METRICS_TOKEN,
+    redisPrefix: e.REDIS_PREFIX,
+    securityEmail: e.SECURITY_EMAIL,
+    auth: {
+      accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
+      lockoutThreshold: e.LOCKOUT_THRESHOLD,
+      lockoutSeconds: e.LOCKOUT_MINUTES * 60,
+      maxSessionsPerUser: e.MAX_SESSIONS_PER_USER,
+      idleTimeoutSeconds: e.SESSION_IDLE_MINUTES * 60,
+      adminIdleTimeoutSeconds: e.SESSION_IDLE_MINUTES_ADMIN * 60,
+      requireEmailVerification:
+        e.REQUIRE_EMAIL_VERIFICATION === undefined
+          ? e.NODE_ENV === "production"
+          : ["true", "1", "yes"].includes(e.REQUIRE_EMAIL_VERIFICATION),
+    },
   };
 }

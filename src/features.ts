@@ -3,6 +3,10 @@
  * `(app, deps) => void` and mounts its routers under /v1, e.g.
  *   export const identity: Feature = (app, deps) => app.route("/v1", identityRouter(deps));
  */
+import type { JobRoute } from "../workers/dispatcher.ts";
 import type { Feature } from "./app.ts";
 
 export const features: Feature[] = [];
+
+/** Event → job routes the features contribute (emails, alerts); see workers/dispatcher.ts. */
+export const jobRoutes: JobRoute[] = [];

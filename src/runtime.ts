@@ -44,12 +44,14 @@ export interface RuntimeOptions {
   extensions?: readonly RuntimeExtension[];
 }
 
+/** PGlite keeps its files in `<DATA_DIR>/pglite`; the mail outbox sits beside it in `<DATA_DIR>/outbox`. */
 export async function openDatabase(config: Config): Promise<Db> {
   if (config.databaseUrl) return createPostgresDb({ url: config.databaseUrl });
   // PGlite's `memory://` keeps nothing on disk; any other value is a directory.
   if (config.dataDir.startsWith("memory://")) return createPgliteDb(config.dataDir);
-  await mkdir(config.dataDir, { recursive: true });
-  return createPgliteDb(config.dataDir);
+  const dir = `${config.dataDir.replace(/\/+$/, "")}/pglite`;
+  await mkdir(dir, { recursive: true });
+  return createPgliteDb(dir);
 }
 
 export async function buildRuntime(

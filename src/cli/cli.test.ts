@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "../../db/client.ts";
 import { createCatalog } from "../../events/catalog/index.ts";
@@ -8,6 +11,7 @@ import { eventStatsProjection } from "../../projections/event-stats.ts";
 import { allProjections } from "../../projections/index.ts";
 import { projectionConsumer } from "../../projections/runner.ts";
 import { pgliteDb } from "../../test/helpers/db.ts";
+import { createMailer } from "../../workers/index.ts";
 import { runCli } from "./run.ts";
 
 const meta: EventMetadata = {
@@ -27,16 +31,28 @@ describe("cli", () => {
   let db: Db;
   let store: EventStore;
   let lines: string[];
+  let dataDir: string;
   const run = (...argv: string[]) =>
-    runCli(argv, { db, store, projections: allProjections, out: (l) => lines.push(l), progress: () => {} });
+    runCli(argv, {
+      db,
+      store,
+      projections: allProjections,
+      dataDir,
+      out: (l) => lines.push(l),
+      progress: () => {},
+    });
 
   beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "vigil-cli-"));
     db = await pgliteDb();
     store = createEventStore({ db, catalog: createCatalog() });
     lines = [];
     await store.append("system-a", "no_stream", [rebuilt("a"), rebuilt("b"), rebuilt("c")], meta);
   });
-  afterEach(() => db.close());
+  afterEach(async () => {
+    await db.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
 
   it("verify passes an intact log and records the check as an event", async () => {
     expect(await run("verify")).toBe(0);
@@ -81,6 +97,15 @@ describe("cli", () => {
     expect(await run("nope")).toBe(2);
     expect(await run("rebuild")).toBe(2);
     await expect(run("rebuild", "nope")).rejects.toThrow(/no projection named nope/);
+  });
+
+  it("reads the development outbox, newest first", async () => {
+    const mailer = createMailer({ from: "Vigil <no-reply@localhost>", dataDir });
+    await mailer.send({ to: "a@example.com", subject: "first", text: "one" });
+    await mailer.send({ to: "b@example.com", subject: "second", text: "two" });
+    expect(await run("outbox", "--limit", "1")).toBe(0);
+    expect(lines).toContain("Subject: second");
+    expect(lines).not.toContain("Subject: first");
   });
 
   it("lists the catalogue", async () => {

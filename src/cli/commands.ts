@@ -11,12 +11,15 @@ import { verifyChains } from "../../events/verify.ts";
 import { findProjection } from "../../projections/index.ts";
 import { rebuildProjection, type TableDiff, verifyProjections } from "../../projections/rebuild.ts";
 import type { Projection } from "../../projections/types.ts";
+import { outboxDir, readOutbox } from "../../workers/email.ts";
 
 export interface CliDeps {
   db: Db;
   store: EventStore;
   projections: readonly Projection[];
   out: (line: string) => void;
+  /** DATA_DIR: where the development outbox lives. */
+  dataDir: string;
   /** Progress goes here (stderr), so stdout stays parseable. */
   progress: (line: string) => void;
 }
@@ -135,5 +138,18 @@ export function cmdCatalog(d: CliDeps, json: boolean): number {
     return 0;
   }
   for (const e of defs) d.out(`${e.domain.padEnd(12)} ${e.type.padEnd(28)} v${e.version}  ${e.description}`);
+  return 0;
+}
+
+/** The development outbox: mail Vigil "sent" without SMTP_URL, newest first. */
+export async function cmdOutbox(d: CliDeps, dataDir: string, limit: number): Promise<number> {
+  const messages = await readOutbox(outboxDir(dataDir), { limit });
+  if (messages.length === 0) d.out(`no mail in ${outboxDir(dataDir)}`);
+  for (const m of messages) {
+    d.out(`--- ${m.createdAt}  to ${m.to}`);
+    d.out(`Subject: ${m.subject}`);
+    d.out("");
+    d.out(m.text);
+  }
   return 0;
 }

@@ -6,24 +6,22 @@
  *   replay --verify         rebuild every projection into shadow tables and diff (exit 1 on a difference)
  *   rebuild <projection>    rebuild one projection from the log
  *   catalog [--json]        list the event catalogue
+ *   outbox [--limit N]      read the development outbox (mail sent without SMTP_URL)
  *
  * It uses DATABASE_URL, or the embedded PGlite under DATA_DIR (./data) — which
  * only one process can open at a time, so stop the server first in that mode.
  */
-import { createPgliteDb, createPostgresDb, type Db } from "../../db/client.ts";
 import { migrate } from "../../db/migrate.ts";
 import { createCatalog } from "../../events/catalog/index.ts";
 import { createEventStore } from "../../events/store.ts";
 import { allProjections, inlineProjections } from "../../projections/index.ts";
+import { loadConfig } from "../config.ts";
+import { openDatabase } from "../runtime.ts";
 import { runCli } from "./run.ts";
 
-async function openDb(env: NodeJS.ProcessEnv): Promise<Db> {
-  if (env.DATABASE_URL) return createPostgresDb({ url: env.DATABASE_URL, max: 4 });
-  return createPgliteDb(env.DATA_DIR ?? "./data");
-}
-
 async function main(): Promise<number> {
-  const db = await openDb(process.env);
+  const config = loadConfig(process.env);
+  const db = await openDatabase(config);
   try {
     if (process.argv[2] !== "migrate") await migrate(db);
     const store = createEventStore({ db, catalog: createCatalog(), inline: inlineProjections() });
@@ -32,6 +30,7 @@ async function main(): Promise<number> {
       db,
       store,
       projections: allProjections,
+      dataDir: config.dataDir,
       out: (line) => console.log(line),
       progress: (line) => (tty ? process.stderr.write(`\r${line}   `) : undefined),
     });

@@ -1,11 +1,12 @@
 /** `npm run start:deno`: the same runtime under Deno.serve. The only file that touches `Deno.*`. */
 import { createApp } from "../app.ts";
+import { background } from "../background.ts";
 import { ConfigError } from "../config.ts";
 import { features } from "../features.ts";
 import { buildRuntime } from "../runtime.ts";
 
 async function main(): Promise<void> {
-  const rt = await buildRuntime(Deno.env.toObject());
+  const rt = await buildRuntime(Deno.env.toObject(), { extensions: [background()] });
   const { config } = rt;
   const logger = rt.deps.logger;
   const app = createApp(rt.deps, features);

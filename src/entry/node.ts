@@ -1,12 +1,13 @@
 /** `npm start`: Vigil on Node with @hono/node-server. */
 import { serve } from "@hono/node-server";
 import { createApp } from "../app.ts";
+import { background } from "../background.ts";
 import { ConfigError } from "../config.ts";
 import { features } from "../features.ts";
 import { buildRuntime } from "../runtime.ts";
 
 async function main(): Promise<void> {
-  const rt = await buildRuntime(process.env);
+  const rt = await buildRuntime(process.env, { extensions: [background()] });
   const { config } = rt;
   const logger = rt.deps.logger;
   const app = createApp(rt.deps, features);
