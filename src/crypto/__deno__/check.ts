@@ -1,9 +1,20 @@
 /**
- * Deno smoke check for the password worker pool (node:worker_threads + hash-wasm under Deno):
+ * Deno smoke check for src/crypto: the argon2id worker pool (node:worker_threads +
+ * hash-wasm under Deno), AES-GCM keyring, Ed25519 access tokens and device tokens.
  *   npx deno run --allow-read --allow-env --allow-sys src/crypto/__deno__/check.ts
- * Exits non-zero on failure.
+ * Prints one line per check and exits non-zero on any failure.
  */
+import { createKeyring } from "../aead.ts";
+import { createDeviceTokens } from "../device-token.ts";
+import { createTokenIssuer, JwtKeys, memoryKeyStoreBackend } from "../jwt.ts";
 import { createPasswordHasher } from "../password.ts";
+import { randomBytes } from "../random.ts";
+
+let failed = false;
+function report(name: string, pass: boolean, detail = ""): void {
+  console.log(`${pass ? "ok" : "FAILED"}: ${name}${detail ? ` (${detail})` : ""}`);
+  if (!pass) failed = true;
+}
 
 const hasher = createPasswordHasher({ poolSize: 2 });
 try {
@@ -14,9 +25,23 @@ try {
   const malformed = await hasher.verify("$argon2id$garbage", "correct horse battery");
   const pass =
     phc.startsWith("$argon2id$v=19$m=19456,t=2,p=1$") && phc !== other && ok && !wrong && !malformed;
-  const ms = Math.round(performance.now() - started);
-  console.log(`${pass ? "ok" : "FAILED"}: argon2id pool under Deno (${ms} ms)`);
-  if (!pass) throw new Error("deno password check failed");
+  report("argon2id worker pool", pass, `${Math.round(performance.now() - started)} ms`);
 } finally {
   await hasher.close();
 }
+
+const clock = () => new Date();
+const keyring = createKeyring([{ id: "k1", key: randomBytes(32) }], "k1");
+const sealed = await keyring.encrypt("secret", "aad");
+report("aes-256-gcm keyring", (await keyring.decryptText(sealed, "aad")) === "secret");
+
+const keys = await JwtKeys.open({ backend: memoryKeyStoreBackend(), keyring, clock, accessTtlSeconds: 900 });
+const issuer = createTokenIssuer({ keys, issuer: "vigil", audience: "vigil", clock });
+const { token } = await issuer.signAccess({ sub: "u1", sid: "s1", roles: ["user"] });
+report("ed25519 access token", (await issuer.verifyAccess(token)).sub === "u1");
+
+const devices = createDeviceTokens({ key: randomBytes(32), clock });
+const device = await devices.issue("u1");
+report("device token", (await devices.verify(device, "u1")) && !(await devices.verify(device, "u2")));
+
+if (failed) throw new Error("deno crypto check failed");
