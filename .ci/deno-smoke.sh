@@ -44,3 +44,7 @@ smoke embedded 3917 DATA_DIR="$data_dir" DATABASE_URL= REDIS_URL=
 if [ -n "${TEST_DATABASE_URL:-}" ] && [ -n "${TEST_REDIS_URL:-}" ]; then
   smoke postgres+redis 3918 DATABASE_URL="$TEST_DATABASE_URL" REDIS_URL="$TEST_REDIS_URL"
 fi
+
+# Password hashing runs in worker threads: prove the pool (and the rest of the
+# crypto layer) works under Deno too.
+npx deno run --allow-read --allow-env --allow-sys src/crypto/__deno__/check.ts
