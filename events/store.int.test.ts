@@ -76,4 +76,24 @@ describe.runIf(TEST_DATABASE_URL)("event store on real Postgres (set TEST_DATABA
     const events = await store.readStream("counter-1");
     expect(events.map((e) => e.streamVersion)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
   });
+
+  it("returns each appended event's own log position, even when concurrent batches interleave ids", async () => {
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        store.append(
+          `counter-${i}`,
+          "no_stream",
+          Array.from({ length: 25 }, (_, j) => inc(j + 1)),
+          meta,
+        ),
+      ),
+    );
+    const rows = await db.query<{ event_id: string; id: number }>(
+      "SELECT event_id::text AS event_id, id FROM events",
+    );
+    const idOf = new Map(rows.map((r) => [r.event_id, r.id]));
+    const returned = results.flatMap((r) => r.events);
+    expect(returned).toHaveLength(300);
+    for (const e of returned) expect(e.position.id).toBe(idOf.get(e.eventId));
+  });
 });

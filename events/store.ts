@@ -169,17 +169,17 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
         recordedAt,
       });
     });
-    let row: { first_id: number; tx_id: string; version: number; head_hash: Uint8Array } | undefined;
+    let row: { ids: number[]; tx_id: string; version: number; head_hash: Uint8Array } | undefined;
     try {
       [row] = await sql.query(
-        "SELECT first_id, tx_id::text AS tx_id, version, head_hash FROM vigil_append($1, $2, $3, $4::text::jsonb)",
+        "SELECT ids, tx_id::text AS tx_id, version, head_hash FROM vigil_append($1, $2, $3, $4::text::jsonb)",
         [streamId, streamTypeOf(streamId), base, JSON.stringify(canon)],
       );
     } catch (err) {
       throw translate(err, streamId, base);
     }
     if (!row) throw new Error("vigil_append returned no row");
-    const positioned = stored.map((s, i) => ({ ...s, position: { txId: row.tx_id, id: row.first_id + i } }));
+    const positioned = stored.map((s, i) => ({ ...s, position: { txId: row.tx_id, id: row.ids[i]! } }));
     return { version: row.version, headHash: row.head_hash, events: positioned };
   }
 

@@ -28,12 +28,12 @@ CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
 -- zero bytes before the first event; the hashed text is the stored text, so what
 -- is chained is exactly what was validated and stored.
 CREATE FUNCTION vigil_append(p_stream_id text, p_stream_type text, p_expected bigint, p_events jsonb)
-RETURNS TABLE (first_id bigint, tx_id xid8, version bigint, head_hash bytea)
+RETURNS TABLE (ids jsonb, tx_id xid8, version bigint, head_hash bytea)
 LANGUAGE plpgsql AS $$
 DECLARE
   v_version bigint;
   v_head bytea;
-  v_first bigint;
+  v_ids jsonb;
   v_canon text;
   v_env jsonb;
   v_envs jsonb[] := '{}';
@@ -67,17 +67,18 @@ BEGIN
   END LOOP;
 
   -- One set-based INSERT for the batch (a statement per event costs ~25% more
-  -- server time on 100-event batches); rows take their ids in batch order.
+  -- server time on 100-event batches). Ids come back per event: concurrent
+  -- appends draw from the same sequence, so a batch's ids need not be contiguous.
   WITH inserted AS (
     INSERT INTO events (stream_id, stream_version, event_id, type, schema_version, data, metadata, recorded_at, prev_hash, hash)
       SELECT p_stream_id, p_expected + u.n, (u.env->>'event_id')::uuid, u.env->>'type', (u.env->>'schema_version')::smallint,
              u.env->'data', u.env->'metadata', (u.env->>'recorded_at')::timestamptz, u.prev, u.hash
         FROM unnest(v_envs, v_prevs, v_hashes) WITH ORDINALITY AS u(env, prev, hash, n)
        ORDER BY u.n
-      RETURNING id
+      RETURNING id, stream_version
   )
-  SELECT min(i.id) INTO v_first FROM inserted i;
+  SELECT jsonb_agg(i.id ORDER BY i.stream_version) INTO v_ids FROM inserted i;
 
   UPDATE streams s SET version = v_version, head_hash = v_head WHERE s.stream_id = p_stream_id;
-  RETURN QUERY SELECT v_first, pg_current_xact_id(), v_version, v_head;
+  RETURN QUERY SELECT v_ids, pg_current_xact_id(), v_version, v_head;
 END $$;
