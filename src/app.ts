@@ -12,6 +12,7 @@ import type { Logger } from "pino";
 import type { Db } from "../db/client.ts";
 import { uuidv7 } from "../events/ids.ts";
 import type { EventStore } from "../events/store.ts";
+import type { AuthServices } from "./auth/services.ts";
 import type { Config } from "./config.ts";
 import type { AppEnv } from "./http/env.ts";
 import { AppError, createErrorHandler, problemResponse } from "./http/errors.ts";
@@ -47,6 +48,8 @@ export interface AppDeps {
   readiness: ReadinessCheck[];
   /** How to find the direct TCP peer; defaults to the Node and Deno adapters' env. */
   peerAddress?: PeerAddress;
+  /** Password hashing, JWT keys and issuer, device tokens, SessionGuard (src/auth/services.ts). */
+  auth?: AuthServices;
 }
 
 export type App = OpenAPIHono<AppEnv>;

@@ -5,8 +5,10 @@
  */
 import type { JobRoute } from "../workers/dispatcher.ts";
 import type { Feature } from "./app.ts";
+import { identityJobRoutes } from "./identity/email-routes.ts";
+import { identityFeature } from "./identity/feature.ts";
 
-export const features: Feature[] = [];
+export const features: Feature[] = [identityFeature];
 
 /** Event → job routes the features contribute (emails, alerts); see workers/dispatcher.ts. */
-export const jobRoutes: JobRoute[] = [];
+export const jobRoutes: JobRoute[] = [...identityJobRoutes];

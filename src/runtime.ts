@@ -21,6 +21,7 @@ import { uuidv7 } from "../events/ids.ts";
 import { createEventStore } from "../events/store.ts";
 import { inlineProjections } from "../projections/index.ts";
 import type { AppDeps } from "./app.ts";
+import { createAuthServices } from "./auth/services.ts";
 import { type Config, loadConfig } from "./config.ts";
 import { createLogger } from "./observability/logger.ts";
 import { Metrics } from "./observability/metrics.ts";
@@ -86,6 +87,19 @@ export async function buildRuntime(
     ids,
     readiness: [],
   };
+
+  // Identity: password hashing pool, JWT keys (jwt_keys, sealed with ENCRYPTION_KEY), SessionGuard.
+  try {
+    const auth = await createAuthServices({ db, config, clock, logger });
+    deps.auth = auth;
+    closers.push(() => auth.close());
+    if (auth.guard.kind === "redis") {
+      deps.readiness.push({ name: "session_guard", check: () => auth.guard.ping() });
+    }
+  } catch (err) {
+    for (const fn of closers.reverse()) await fn();
+    throw err;
+  }
 
   let closed = false;
   const rt: Runtime = {

@@ -8,6 +8,15 @@ export interface AppVariables {
   logger: Logger;
   /** The client address after the trusted-proxy rule; undefined when unknown. */
   clientIp: string | undefined;
+  /** Set by `requireAuth` (src/auth/middleware.ts) on authenticated routes. */
+  auth: AuthContext;
+}
+
+/** Who is calling: the verified access token's subject, session and roles. */
+export interface AuthContext {
+  userId: string;
+  sessionId: string;
+  roles: readonly string[];
 }
 
 export interface AppEnv {

@@ -32,6 +32,18 @@ export const ERROR_CODES = {
   service_unavailable: { status: 503, title: "Service unavailable" },
   // 503, not 408: the server ran out of time, not the client (408 means a slow upload).
   request_timeout: { status: 503, title: "Request timed out" },
+  // Identity and sessions (src/identity, src/sessions, src/auth).
+  email_taken: { status: 409, title: "Email already registered" },
+  password_policy: { status: 400, title: "Password does not meet the policy" },
+  invalid_credentials: { status: 401, title: "Invalid email or password" },
+  account_locked: { status: 423, title: "Account locked" },
+  account_disabled: { status: 403, title: "Account disabled" },
+  email_not_verified: { status: 403, title: "Email not verified" },
+  token_invalid: { status: 401, title: "Invalid access token" },
+  token_expired: { status: 401, title: "Access token expired" },
+  session_revoked: { status: 401, title: "Session revoked" },
+  invalid_refresh_token: { status: 401, title: "Invalid refresh token" },
+  refresh_token_reused: { status: 401, title: "Refresh token reused" },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

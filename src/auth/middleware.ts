@@ -1,0 +1,99 @@
+/**
+ * `requireAuth`: `Authorization: Bearer <jwt>` → verified claims → session
+ * check → `c.var.auth`. 401 problems: `unauthorized` (no or unusable header),
+ * `token_invalid`, `token_expired`, `session_revoked`.
+ *
+ * The session check is the SessionGuard first (in-memory: no I/O; Redis: one
+ * round trip that also records activity). Only when the guard knows nothing of
+ * the session (its first request, a restart, an expired or evicted key, Redis
+ * unreachable) does it read the `sessions` row by primary key, which is the
+ * authority. Trade-off: a revocation takes effect at once through the marker
+ * written right after its commit; were that write lost (crash in between, Redis
+ * hiccup), a session the guard saw active would keep working until its access
+ * token expires (≤ ACCESS_TOKEN_TTL_SECONDS), while any process without that
+ * memory refuses it from the row.
+ */
+import type { MiddlewareHandler } from "hono";
+import type { AppDeps } from "../app.ts";
+import { TokenError } from "../crypto/jwt.ts";
+import type { AppEnv } from "../http/env.ts";
+import { AppError } from "../http/errors.ts";
+import { eventMetadata } from "../http/metadata.ts";
+import { revokeSessions } from "../sessions/commands.ts";
+import { isIdle, sessionById } from "../sessions/session.ts";
+import { type AuthDeps, idleSecondsFor, requireAuthDeps, revocationTtl } from "./deps.ts";
+
+const CHALLENGE = 'Bearer realm="vigil"';
+const challenge = (error: string) => ({ "WWW-Authenticate": `${CHALLENGE}, error="${error}"` });
+
+export function requireAuth(appDeps: AppDeps): MiddlewareHandler<AppEnv> {
+  const deps = requireAuthDeps(appDeps);
+  const { tokens, guard } = deps.auth;
+  return async (c, next) => {
+    const header = c.req.header("Authorization");
+    const match = header ? /^Bearer[ ]+([^\s]+)\s*$/i.exec(header) : null;
+    if (!match) {
+      throw new AppError("unauthorized", "Send `Authorization: Bearer <access token>`", {
+        headers: { "WWW-Authenticate": CHALLENGE },
+      });
+    }
+    const token = match[1]!;
+    // SEAM (API keys): `mk_…` keys arrive in a later issue; they will be checked here.
+    if (token.startsWith("mk_")) {
+      throw new AppError("unauthorized", "API keys are not accepted on this endpoint", {
+        headers: challenge("invalid_token"),
+      });
+    }
+    let claims: Awaited<ReturnType<typeof tokens.verifyAccess>>;
+    try {
+      claims = await tokens.verifyAccess(token);
+    } catch (err) {
+      if (!(err instanceof TokenError)) throw err;
+      c.get("logger")?.debug({ reason: err.reason }, "access token refused");
+      throw new AppError(
+        err.code,
+        err.code === "token_expired" ? "The access token has expired" : "The access token is not valid",
+        { headers: challenge("invalid_token") },
+      );
+    }
+    const idle = idleSecondsFor(deps, claims.roles);
+    let known = false;
+    try {
+      const activity = await guard.touch(claims.sid, deps.clock.now(), idle);
+      if (activity.revoked) throw revoked();
+      known = activity.lastSeen !== null;
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      c.get("logger")?.warn({ err }, "SessionGuard unavailable; checking the sessions row");
+    }
+    if (!known) await checkSessionRow(deps, c, claims.sid, claims.sub, idle);
+    c.set("auth", { userId: claims.sub, sessionId: claims.sid, roles: claims.roles });
+    await next();
+  };
+}
+
+const revoked = () =>
+  new AppError("session_revoked", "This session has been revoked; log in again", {
+    headers: challenge("invalid_token"),
+  });
+
+/** The authoritative check, when the guard has no memory of the session. */
+async function checkSessionRow(
+  deps: AuthDeps,
+  c: Parameters<MiddlewareHandler<AppEnv>>[0],
+  sid: string,
+  sub: string,
+  idleSeconds: number,
+): Promise<void> {
+  const s = await sessionById(deps.db, sid);
+  const now = deps.clock.now();
+  if (!s || s.userId !== sub) throw revoked();
+  if (s.revokedAt || s.expiresAt <= now) {
+    await deps.auth.guard.revoke(sid, revocationTtl(deps)).catch(() => {});
+    throw revoked();
+  }
+  if (isIdle(s, undefined, now, idleSeconds)) {
+    await revokeSessions(deps, [s], "idle_timeout", eventMetadata(c, { actor: "system:session-guard" }));
+    throw revoked();
+  }
+}

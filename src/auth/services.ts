@@ -1,0 +1,111 @@
+/**
+ * The identity feature's side effects, built once per process and injected as
+ * `AppDeps.auth`: password hashing (argon2id worker pool), JWT keys and the
+ * token issuer, device tokens (lockout bypass) and the SessionGuard.
+ */
+import type { Logger } from "pino";
+import type { Db } from "../../db/client.ts";
+import type { Config } from "../config.ts";
+import { createKeyring, type Keyring } from "../crypto/aead.ts";
+import { createDeviceTokens, type DeviceTokens } from "../crypto/device-token.ts";
+import { createTokenIssuer, JwtKeys, type KeyStoreBackend, type TokenIssuer } from "../crypto/jwt.ts";
+import { createPasswordHasher, type PasswordHasher, type PasswordHasherOptions } from "../crypto/password.ts";
+import { postgresKeyStoreBackend } from "./jwt-key-store.ts";
+import { memorySessionGuard, type SessionGuard } from "./session-guard.ts";
+import { redisSessionGuard } from "./session-guard-redis.ts";
+
+export interface AuthServices {
+  passwords: PasswordHasher;
+  keys: JwtKeys;
+  tokens: TokenIssuer;
+  devices: DeviceTokens;
+  guard: SessionGuard;
+  close(): Promise<void>;
+}
+
+export interface AuthServicesOptions {
+  db: Db;
+  config: Config;
+  clock: { now(): Date };
+  logger: Pick<Logger, "warn" | "error">;
+  /** Defaults: Redis when config.redisUrl, else in-memory. */
+  guard?: SessionGuard;
+  passwordOptions?: PasswordHasherOptions;
+  /** Defaults to the `jwt_keys` table. */
+  keyBackend?: KeyStoreBackend;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Outside production an unset ENCRYPTION_KEY becomes a fixed, public development
+ * key, so `npm start` works on a fresh machine; production refuses to start
+ * without a real one (src/config.ts).
+ */
+async function encryptionKey(opts: AuthServicesOptions): Promise<{ id: string; key: Uint8Array }> {
+  if (opts.config.encryptionKey) return { id: "k1", key: opts.config.encryptionKey };
+  if (opts.config.env === "production") throw new Error("ENCRYPTION_KEY is required in production");
+  if (opts.config.env !== "test") {
+    opts.logger.warn(
+      {},
+      "ENCRYPTION_KEY is unset: using the fixed development key (secrets at rest are NOT protected)",
+    );
+  }
+  const key = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", encoder.encode("vigil development encryption key (public)")),
+  );
+  return { id: "dev", key };
+}
+
+/** A separate HMAC key for device tokens, derived from the encryption key (HKDF-SHA-256). */
+async function deriveKey(key: Uint8Array, info: string): Promise<Uint8Array> {
+  const base = await crypto.subtle.importKey("raw", new Uint8Array(key), "HKDF", false, ["deriveBits"]);
+  const bits = await crypto.subtle.deriveBits(
+    { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(32), info: encoder.encode(info) },
+    base,
+    256,
+  );
+  return new Uint8Array(bits);
+}
+
+export async function createAuthServices(opts: AuthServicesOptions): Promise<AuthServices> {
+  const { config, clock } = opts;
+  const ttl = config.auth.accessTokenTtlSeconds;
+  const master = await encryptionKey(opts);
+  const keyring: Keyring = createKeyring([master], master.id);
+  const now = () => clock.now();
+  const keys = await JwtKeys.open({
+    backend: opts.keyBackend ?? postgresKeyStoreBackend(opts.db),
+    keyring,
+    clock: now,
+    accessTtlSeconds: ttl,
+    // Losing the dev key (a real ENCRYPTION_KEY set later) must not brick a laptop.
+    retireUndecryptable: config.env !== "production",
+    onError: (err) => opts.logger.error({ err }, "reloading JWT signing keys failed"),
+  });
+  const tokens = createTokenIssuer({
+    keys,
+    issuer: config.jwtIssuer,
+    audience: config.jwtAudience,
+    ttlSeconds: ttl,
+    clock: now,
+  });
+  const devices = createDeviceTokens({ key: await deriveKey(master.key, "vigil:device-token"), clock: now });
+  const guard =
+    opts.guard ??
+    (config.redisUrl
+      ? redisSessionGuard({ url: config.redisUrl, prefix: `${config.redisPrefix}:sg:` })
+      : memorySessionGuard(clock));
+  const passwords = createPasswordHasher(opts.passwordOptions);
+  return {
+    passwords,
+    keys,
+    tokens,
+    devices,
+    guard,
+    async close() {
+      await passwords.close();
+      await guard.close();
+    },
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * Password login. One argon2 verification per attempt whether or not the email
+ * has an account (unknown emails verify against a dummy hash), and the same
+ * answers: failures count down and lock alike, so neither the response nor its
+ * timing tells whether an account exists. Lock state for unknown emails lives
+ * in the SessionGuard's counters, keyed by the email's hash.
+ *
+ * Success appends to the user stream (LoginSucceeded, PasswordRehashed when the
+ * hash parameters changed) and starts the session, evicting the oldest beyond
+ * the limit, in ONE transaction; the guard hears of evictions after it commits.
+ */
+import { ConcurrencyError } from "../../events/errors.ts";
+import type { EventMetadata } from "../../events/types.ts";
+import type { AuthDeps } from "../auth/deps.ts";
+import { sha256Hex } from "../crypto/random.ts";
+import { AppError } from "../http/errors.ts";
+import { issueTokens, markRevoked, startSessionIn, type TokenPair, touch } from "../sessions/commands.ts";
+import {
+  decideLogin,
+  decideUnknownLogin,
+  hasMfa,
+  isLocked,
+  normaliseEmail,
+  type Refusal,
+  type UserState,
+  userByEmail,
+  userById,
+  userStream,
+} from "./user.ts";
+
+const RETRIES = 3;
+
+export interface LoginInput {
+  email: string;
+  password: string;
+  deviceToken?: string | undefined;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface LoginResult extends TokenPair {
+  deviceToken: string;
+}
+
+/** Failures for unknown emails go to one of 16 shards; the email itself never enters a stream id. */
+export const unknownLoginStream = (emailHash: string) => `login-unknown-${emailHash[0]}`;
+
+export async function login(
+  deps: AuthDeps,
+  input: LoginInput,
+  metadata: EventMetadata,
+): Promise<LoginResult> {
+  const email = normaliseEmail(input.email);
+  const emailHash = await sha256Hex(email);
+  const user = await userByEmail(deps.db, email);
+  if (!user) return unknownEmail(deps, input.password, emailHash, metadata);
+
+  const { passwords, devices } = deps.auth;
+  const now = deps.clock.now();
+  const deviceTrusted = input.deviceToken ? await devices.verify(input.deviceToken, user.userId) : false;
+  // A lock means no password is checked at all (the decoy does the same).
+  const passwordOk =
+    isLocked(user, now) && !deviceTrusted ? false : await passwords.verify(user.passwordHash, input.password);
+  const rehashed =
+    passwordOk && passwords.needsRehash(user.passwordHash) ? await passwords.hash(input.password) : null;
+  const policy = { ...lockout(deps), requireEmailVerification: deps.config.auth.requireEmailVerification };
+  const userMeta = passwordOk ? { ...metadata, actor: `user:${user.userId}` } : metadata;
+
+  let state: UserState = user;
+  for (let attempt = 0; ; attempt++) {
+    const sessionId = crypto.randomUUID();
+    const { outcome, events } = decideLogin(
+      state,
+      { now: deps.clock.now(), passwordOk, deviceTrusted, sessionId, emailHash, rehashed },
+      policy,
+    );
+    // SEAM (MFA): when hasMfa(state), a correct password must not start a session:
+    // the MFA feature appends its challenge and answers { mfaRequired: true, mfaToken }.
+    if (outcome.kind === "success" && hasMfa(state)) throw new Error("MFA login is not implemented yet");
+    try {
+      if (outcome.kind !== "success") {
+        await deps.store.append(userStream(state.userId), state.version, events, userMeta);
+        throw refusal(outcome, deps.clock.now());
+      }
+      const started = await deps.db.transaction(async (tx) => {
+        await deps.store.appendIn(tx, userStream(state.userId), state.version, events, userMeta);
+        return startSessionIn(
+          tx,
+          deps,
+          { sessionId, userId: state.userId, roles: state.roles, ip: input.ip, userAgent: input.userAgent },
+          userMeta,
+        );
+      });
+      await markRevoked(deps, started.ended);
+      await touch(deps, sessionId, state.roles);
+      const pair = await issueTokens(deps, state, sessionId, started.refreshToken);
+      return { ...pair, deviceToken: await devices.issue(state.userId) };
+    } catch (err) {
+      // Another login or failure for this user committed first: decide again on its result.
+      if (!(err instanceof ConcurrencyError) || attempt >= RETRIES) throw err;
+      const fresh = await userById(deps.db, state.userId);
+      if (!fresh) throw err;
+      state = fresh;
+    }
+  }
+}
+
+const lockout = (deps: AuthDeps) => ({
+  threshold: deps.config.auth.lockoutThreshold,
+  lockoutSeconds: deps.config.auth.lockoutSeconds,
+});
+
+async function unknownEmail(
+  deps: AuthDeps,
+  password: string,
+  emailHash: string,
+  metadata: EventMetadata,
+): Promise<never> {
+  const { guard, passwords } = deps.auth;
+  const key = `login-fail:${emailHash}`;
+  const policy = lockout(deps);
+  const now = deps.clock.now();
+  const event = { type: "LoginFailed", data: { userId: null, emailHash, reason: "unknown_email" } };
+  const before = await guard.hits(key).catch(() => ({ count: 0, resetSeconds: 0 }));
+  if (before.count >= policy.threshold) {
+    await deps.store.append(unknownLoginStream(emailHash), "any", [event], metadata);
+    throw refusal({ kind: "locked", until: new Date(now.getTime() + before.resetSeconds * 1000) }, now);
+  }
+  await passwords.verifyAgainstDummy(password);
+  await deps.store.append(unknownLoginStream(emailHash), "any", [event], metadata);
+  const count = await guard.hit(key, policy.lockoutSeconds).catch(() => before.count + 1);
+  throw refusal(decideUnknownLogin(count - 1, now, policy), now);
+}
+
+function refusal(outcome: Refusal, now: Date): AppError {
+  switch (outcome.kind) {
+    case "invalid_password":
+      return new AppError("invalid_credentials", "The email or password is incorrect", {
+        // Shown once few remain, so a user can stop before locking themselves out.
+        ext: outcome.remainingAttempts <= 3 ? { remainingAttempts: outcome.remainingAttempts } : undefined,
+      });
+    case "locked": {
+      const seconds = Math.max(1, Math.ceil((outcome.until.getTime() - now.getTime()) / 1000));
+      return new AppError("account_locked", "Too many failed attempts; try again later", {
+        headers: { "Retry-After": String(seconds) },
+        ext: { retryAfter: seconds },
+      });
+    }
+    case "disabled":
+      return new AppError("account_disabled", "This account is disabled");
+    case "email_not_verified":
+      return new AppError("email_not_verified", "Verify your email address before logging in");
+  }
+}

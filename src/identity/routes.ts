@@ -1,0 +1,108 @@
+/** POST /v1/auth/register, POST /v1/auth/login, GET /v1/auth/me. */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { AuthDeps } from "../auth/deps.ts";
+import { requireAuth } from "../auth/middleware.ts";
+import { AppError } from "../http/errors.ts";
+import { eventMetadata } from "../http/metadata.ts";
+import { createRouter, problemContent } from "../http/router.ts";
+import { login } from "./login.ts";
+import { register } from "./register.ts";
+import { EmailSchema, LoginResponseSchema, UserSchema, userBody } from "./schemas.ts";
+import { userById } from "./user.ts";
+
+const json = <S extends z.ZodType>(schema: S, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+const registerRoute = createRoute({
+  method: "post",
+  path: "/auth/register",
+  tags: ["identity"],
+  summary: "Create an account",
+  request: {
+    body: {
+      required: true,
+      content: {
+        "application/json": {
+          schema: z.object({
+            email: EmailSchema,
+            password: z.string().min(1).max(1024).openapi({ example: "correct horse battery staple" }),
+            displayName: z.string().trim().min(1).max(100).optional(),
+          }),
+        },
+      },
+    },
+  },
+  responses: {
+    201: json(UserSchema, "The account was created"),
+    400: problemContent("`validation_failed`, or `password_policy` with the policy's issues"),
+    409: problemContent("`email_taken`"),
+  },
+});
+
+const loginRoute = createRoute({
+  method: "post",
+  path: "/auth/login",
+  tags: ["identity"],
+  summary: "Log in with email and password",
+  request: {
+    headers: z.object({ "x-device-token": z.string().max(256).optional() }),
+    body: {
+      required: true,
+      content: {
+        "application/json": {
+          schema: z.object({ email: EmailSchema, password: z.string().min(1).max(1024) }),
+        },
+      },
+    },
+  },
+  responses: {
+    200: json(LoginResponseSchema, "Logged in: a new session"),
+    401: problemContent("`invalid_credentials`, with `remainingAttempts` once 3 or fewer remain"),
+    403: problemContent("`account_disabled` or `email_not_verified`"),
+    423: problemContent("`account_locked`, with `Retry-After`"),
+  },
+});
+
+export function identityRouter(deps: AuthDeps) {
+  const auth = requireAuth(deps);
+  const meRoute = createRoute({
+    method: "get",
+    path: "/auth/me",
+    tags: ["identity"],
+    summary: "The authenticated user",
+    middleware: [auth],
+    security: [{ bearerAuth: [] }],
+    responses: {
+      200: json(UserSchema, "The user behind the access token"),
+      401: problemContent("`unauthorized`, `token_invalid`, `token_expired` or `session_revoked`"),
+    },
+  });
+
+  return createRouter()
+    .openapi(registerRoute, async (c) => {
+      const body = c.req.valid("json");
+      const user = await register(deps, body, eventMetadata(c));
+      return c.json(userBody(user), 201, { Location: "/v1/auth/me" });
+    })
+    .openapi(loginRoute, async (c) => {
+      const body = c.req.valid("json");
+      const result = await login(
+        deps,
+        {
+          ...body,
+          deviceToken: c.req.valid("header")["x-device-token"],
+          ip: c.get("clientIp") ?? null,
+          userAgent: c.req.header("User-Agent") ?? null,
+        },
+        eventMetadata(c),
+      );
+      return c.json(result, 200, { "Cache-Control": "no-store" });
+    })
+    .openapi(meRoute, async (c) => {
+      const user = await userById(deps.db, c.get("auth").userId);
+      if (!user) throw new AppError("unauthorized", "The account no longer exists");
+      return c.json(userBody(user), 200);
+    });
+}

@@ -1,0 +1,50 @@
+/** Request and response shapes of the identity endpoints (they also feed /openapi.json). */
+import { z } from "@hono/zod-openapi";
+import type { UserState } from "./user.ts";
+
+/** Normalised (trimmed, lowercased) before validation: that is the form stored and compared. */
+export const EmailSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.email().max(254))
+  .openapi({ example: "ada@example.com" });
+
+export const UserSchema = z
+  .object({
+    id: z.uuid(),
+    email: z.string(),
+    emailVerified: z.boolean(),
+    roles: z.array(z.string()),
+    displayName: z.string().nullable(),
+    createdAt: z.string().openapi({ example: "2026-01-01T00:00:00.000Z" }),
+  })
+  .openapi("User");
+
+export function userBody(u: UserState) {
+  return {
+    id: u.userId,
+    email: u.email,
+    emailVerified: u.emailVerified,
+    roles: u.roles,
+    displayName: u.displayName,
+    createdAt: u.createdAt.toISOString(),
+  };
+}
+
+export const TokenPairSchema = z
+  .object({
+    accessToken: z.string(),
+    refreshToken: z.string(),
+    tokenType: z.literal("Bearer"),
+    expiresIn: z.number().int().openapi({ example: 900 }),
+    sessionId: z.uuid(),
+  })
+  .openapi("TokenPair");
+
+export const LoginResponseSchema = TokenPairSchema.extend({
+  deviceToken: z.string().openapi({
+    description:
+      "Bound to this user. Send it back as `X-Device-Token` on later logins: a lock caused by failures from elsewhere does not apply to it.",
+  }),
+}).openapi("LoginResponse");

@@ -1,0 +1,121 @@
+/**
+ * Test support for identity, sessions and auth: AppDeps with inline
+ * projections, a clock tests move, fast (weak) argon2 parameters, the
+ * in-memory SessionGuard, and every log line kept for secret scans.
+ * Not imported by runtime code.
+ */
+import type { Db } from "../../db/client.ts";
+import { createCatalog } from "../../events/catalog/index.ts";
+import { createEventStore } from "../../events/store.ts";
+import type { StoredEvent } from "../../events/types.ts";
+import { START } from "../../events/types.ts";
+import { inlineProjections } from "../../projections/index.ts";
+import { pgliteDb } from "../../test/helpers/db.ts";
+import { type App, createApp } from "../app.ts";
+import type { AuthDeps } from "../auth/deps.ts";
+import { createAuthServices } from "../auth/services.ts";
+import { memorySessionGuard, type SessionGuard } from "../auth/session-guard.ts";
+import { loadConfig } from "../config.ts";
+import { createLogger } from "../observability/logger.ts";
+import { Metrics } from "../observability/metrics.ts";
+import { identityFeature } from "./feature.ts";
+
+export interface TestClock {
+  now(): Date;
+  set(iso: string | Date): void;
+  advance(seconds: number): void;
+}
+
+export function testClock(start = "2026-03-01T10:00:00.000Z"): TestClock {
+  let t = new Date(start).getTime();
+  return {
+    now: () => new Date(t),
+    set: (v) => {
+      t = new Date(v).getTime();
+    },
+    advance: (seconds) => {
+      t += seconds * 1000;
+    },
+  };
+}
+
+export interface IdentityHarness {
+  deps: AuthDeps;
+  app: App;
+  db: Db;
+  clock: TestClock;
+  /** Every log line written, as JSON text. */
+  logLines: string[];
+  events(): Promise<StoredEvent[]>;
+  close(): Promise<void>;
+}
+
+export async function identityHarness(
+  opts: { env?: Record<string, string>; db?: Db; guard?: SessionGuard; clock?: TestClock } = {},
+): Promise<IdentityHarness> {
+  const db = opts.db ?? (await pgliteDb());
+  const clock = opts.clock ?? testClock();
+  const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "debug", ...opts.env });
+  const logLines: string[] = [];
+  const logger = createLogger({ level: "debug", destination: { write: (line: string) => logLines.push(line) } });
+  const store = createEventStore({ db, catalog: createCatalog(), inline: inlineProjections(), now: clock.now });
+  const auth = await createAuthServices({
+    db,
+    config,
+    clock,
+    logger,
+    guard: opts.guard ?? memorySessionGuard(clock),
+    // Far below production cost: tests check behaviour, not hashing strength.
+    passwordOptions: { memoryKiB: 512, iterations: 1, parallelism: 1, poolSize: 2 },
+  });
+  let n = 0;
+  const deps: AuthDeps = {
+    config,
+    db,
+    store,
+    logger,
+    metrics: new Metrics({ defaultMetrics: false }),
+    clock,
+    ids: { newId: () => `test-request-${String(++n).padStart(4, "0")}` },
+    readiness: [],
+    auth,
+  };
+  return {
+    deps,
+    app: createApp(deps, [identityFeature]),
+    db,
+    clock,
+    logLines,
+    events: () => store.readAll(START, { limit: 100_000 }),
+    async close() {
+      await auth.close();
+      if (!opts.db) await db.close();
+    },
+  };
+}
+
+/** JSON request helpers over app.request. */
+export function client(app: App) {
+  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const res = await app.request(path, {
+      method,
+      headers: { ...(body === undefined ? {} : { "Content-Type": "application/json" }), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, any>) : null };
+  };
+  const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+  return {
+    call,
+    bearer,
+    register: (email: string, password: string, displayName?: string) =>
+      call("POST", "/v1/auth/register", { email, password, ...(displayName ? { displayName } : {}) }),
+    login: (email: string, password: string, headers: Record<string, string> = {}) =>
+      call("POST", "/v1/auth/login", { email, password }, headers),
+    me: (token: string) => call("GET", "/v1/auth/me", undefined, bearer(token)),
+    refresh: (refreshToken: string) => call("POST", "/v1/auth/refresh", { refreshToken }),
+  };
+}
+
+export const PASSWORD = "plum-harbour-velvet-42";
