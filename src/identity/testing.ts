@@ -16,9 +16,13 @@ import type { AuthDeps } from "../auth/deps.ts";
 import { createAuthServices } from "../auth/services.ts";
 import { memorySessionGuard, type SessionGuard } from "../auth/session-guard.ts";
 import { loadConfig } from "../config.ts";
+import type { PasswordHasherOptions } from "../crypto/password.ts";
 import { createLogger } from "../observability/logger.ts";
 import { Metrics } from "../observability/metrics.ts";
 import { identityFeature } from "./feature.ts";
+
+// biome-ignore lint/suspicious/noExplicitAny: tests probe response bodies freely.
+type JsonBody = Record<string, any>;
 
 export interface TestClock {
   now(): Date;
@@ -39,6 +43,14 @@ export function testClock(start = "2026-03-01T10:00:00.000Z"): TestClock {
   };
 }
 
+/** Far below production cost: tests check behaviour, not hashing strength. */
+export const FAST_ARGON2: PasswordHasherOptions = {
+  memoryKiB: 512,
+  iterations: 1,
+  parallelism: 1,
+  poolSize: 2,
+};
+
 export interface IdentityHarness {
   deps: AuthDeps;
   app: App;
@@ -51,22 +63,35 @@ export interface IdentityHarness {
 }
 
 export async function identityHarness(
-  opts: { env?: Record<string, string>; db?: Db; guard?: SessionGuard; clock?: TestClock } = {},
+  opts: {
+    env?: Record<string, string>;
+    db?: Db;
+    guard?: SessionGuard;
+    clock?: TestClock;
+    passwordOptions?: PasswordHasherOptions;
+  } = {},
 ): Promise<IdentityHarness> {
   const db = opts.db ?? (await pgliteDb());
   const clock = opts.clock ?? testClock();
   const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "debug", ...opts.env });
   const logLines: string[] = [];
-  const logger = createLogger({ level: "debug", destination: { write: (line: string) => logLines.push(line) } });
-  const store = createEventStore({ db, catalog: createCatalog(), inline: inlineProjections(), now: clock.now });
+  const logger = createLogger({
+    level: "debug",
+    destination: { write: (line: string) => logLines.push(line) },
+  });
+  const store = createEventStore({
+    db,
+    catalog: createCatalog(),
+    inline: inlineProjections(),
+    now: clock.now,
+  });
   const auth = await createAuthServices({
     db,
     config,
     clock,
     logger,
     guard: opts.guard ?? memorySessionGuard(clock),
-    // Far below production cost: tests check behaviour, not hashing strength.
-    passwordOptions: { memoryKiB: 512, iterations: 1, parallelism: 1, poolSize: 2 },
+    passwordOptions: opts.passwordOptions ?? FAST_ARGON2,
   });
   let n = 0;
   const deps: AuthDeps = {
@@ -103,7 +128,7 @@ export function client(app: App) {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
-    return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, any>) : null };
+    return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as JsonBody) : null };
   };
   const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
   return {
