@@ -1,0 +1,91 @@
+/**
+ * The in-memory limiter: the embedded default (no REDIS_URL), the fallback
+ * when Redis is unreachable, and the reference the Redis script is tested
+ * against. Same GCRA, same decisions, per process.
+ *
+ * Memory is bounded: expired entries are swept as the map fills, and past
+ * `maxKeys` live entries the least recently used are dropped (a key sprayer
+ * can then reset someone's budget early, but cannot exhaust the heap).
+ */
+import { gcra } from "./gcra.ts";
+import { checkConsume, type Decision, type RateLimiter, type RatePolicy } from "./types.ts";
+
+export interface MemoryLimiterOptions {
+  /** Milliseconds since the epoch (fractions allowed); defaults to Date.now. */
+  clock?: () => number;
+  /** Live keys kept at most (default 100,000), for states and refusal notices each. */
+  maxKeys?: number;
+}
+
+/** Values with an expiry (µs); insertion order doubles as recency order. */
+export class ExpiringMap<V> {
+  private readonly map = new Map<string, { value: V; expiresAt: number }>();
+  constructor(private readonly maxKeys: number) {}
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(key: string, now: number): V | undefined {
+    const e = this.map.get(key);
+    if (!e) return undefined;
+    if (e.expiresAt <= now) {
+      this.map.delete(key);
+      return undefined;
+    }
+    return e.value;
+  }
+
+  set(key: string, value: V, expiresAt: number, now: number): void {
+    this.map.delete(key);
+    this.map.set(key, { value, expiresAt });
+    if (this.map.size > this.maxKeys) this.shrink(now);
+  }
+
+  /** Drops expired entries, then the oldest until 10% below the bound (amortised O(1)). */
+  private shrink(now: number): void {
+    for (const [k, e] of this.map) if (e.expiresAt <= now) this.map.delete(k);
+    const target = Math.floor(this.maxKeys * 0.9);
+    if (this.map.size <= target) return;
+    for (const k of this.map.keys()) {
+      this.map.delete(k);
+      if (this.map.size <= target) break;
+    }
+  }
+}
+
+export interface MemoryLimiter extends RateLimiter {
+  /** Live entries (states + notices), for tests and metrics. */
+  readonly size: number;
+}
+
+export function memoryLimiter(opts: MemoryLimiterOptions = {}): MemoryLimiter {
+  const clock = opts.clock ?? Date.now;
+  const max = opts.maxKeys ?? 100_000;
+  const tats = new ExpiringMap<number>(max);
+  const notices = new ExpiringMap<true>(max);
+  return {
+    get size() {
+      return tats.size + notices.size;
+    },
+    async consume(key: string, policy: RatePolicy, cost = 1): Promise<Decision> {
+      checkConsume(policy, cost);
+      const now = Math.floor(clock() * 1000);
+      const r = gcra(tats.get(key, now), now, policy.limit, policy.windowMs, cost);
+      if (r.newTat !== undefined) tats.set(key, r.newTat, r.newTat, now);
+      const decision: Decision = {
+        allowed: r.allowed,
+        remaining: r.remaining,
+        resetMs: r.resetMs,
+        retryAfterMs: r.retryAfterMs,
+        limit: policy.limit,
+      };
+      if (!r.allowed && cost > 0) {
+        decision.firstRefusal = notices.get(key, now) === undefined;
+        if (decision.firstRefusal) notices.set(key, true, now + policy.windowMs * 1000, now);
+      }
+      return decision;
+    },
+    async ping() {},
+  };
+}
