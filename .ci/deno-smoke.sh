@@ -10,7 +10,8 @@ smoke() {
   shift 2
   local logfile
   logfile=$(mktemp)
-  env "$@" PORT="$port" HOST=127.0.0.1 LOG_LEVEL=warn npm run --silent start:deno >"$logfile" 2>&1 &
+  # Its own process group, so stopping it stops npm and deno together.
+  setsid env "$@" PORT="$port" HOST=127.0.0.1 LOG_LEVEL=warn npm run --silent start:deno >"$logfile" 2>&1 &
   local pid=$!
   local ok=""
   for _ in $(seq 1 120); do
@@ -26,7 +27,14 @@ smoke() {
     curl -fsS "http://127.0.0.1:$port/health"; echo
     curl -fsS "http://127.0.0.1:$port/ready" || status=1; echo
   fi
-  kill -TERM "$pid" 2>/dev/null || true
+  # A graceful shutdown is part of what is checked: SIGTERM must end it within 10 s.
+  kill -TERM -- "-$pid" 2>/dev/null || true
+  for _ in $(seq 1 20); do pgrep -g "$pid" >/dev/null 2>&1 || break; sleep 0.5; done
+  if pgrep -g "$pid" >/dev/null 2>&1; then
+    echo "deno ($label): still running 10 s after SIGTERM" >&2
+    kill -KILL -- "-$pid" 2>/dev/null || true
+    status=1
+  fi
   wait "$pid" 2>/dev/null || true
   if [ "$status" != 0 ]; then
     echo "--- server output ($label) ---" >&2

@@ -171,15 +171,17 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
   };
   const replayRaw = async () => {
     const fold = newFold();
-    let last = 0;
+    // The same keyset walk in log order, without the fence, envelope or upcasting.
+    let last = { tx: "0", id: 0 };
     for (;;) {
-      const rows = await db.query<{ id: number; type: string; data: unknown }>(
-        "SELECT id, type, data FROM events WHERE id > $1 ORDER BY id LIMIT $2",
-        [last, readBatch],
+      const rows = await db.query<{ tx: string; id: number; type: string; data: unknown }>(
+        "SELECT tx_id::text AS tx, id, type, data FROM events WHERE (tx_id, id) > ($1::xid8, $2) ORDER BY tx_id, id LIMIT $3",
+        [last.tx, last.id, readBatch],
       );
       for (const r of rows) foldOne(fold, r.type, r.data);
       if (rows.length < readBatch) return fold;
-      last = rows[rows.length - 1]!.id;
+      const end = rows[rows.length - 1]!;
+      last = { tx: end.tx, id: end.id };
     }
   };
   // Warm the caches once with the cheap scan so neither measured pass reads cold.

@@ -172,8 +172,8 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
     let row: { ids: number[]; tx_id: string; version: number; head_hash: Uint8Array } | undefined;
     try {
       [row] = await sql.query(
-        "SELECT ids, tx_id::text AS tx_id, version, head_hash FROM vigil_append($1, $2, $3, $4::text::jsonb)",
-        [streamId, streamTypeOf(streamId), base, JSON.stringify(canon)],
+        "SELECT ids, tx_id::text AS tx_id, version, head_hash FROM vigil_append($1, $2, $3, $4::text::text[])",
+        [streamId, streamTypeOf(streamId), base, pgTextArray(canon)],
       );
     } catch (err) {
       throw translate(err, streamId, base);
@@ -273,6 +273,14 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
     readAll: (after, o = {}) => readLog(db, after, { ...o, fenced: true }),
     readLogIn: (sql, after, o = {}) => readLog(sql, after, o),
   };
+}
+
+/**
+ * A Postgres array literal of texts. Sent as one text parameter, so both drivers
+ * pass it unchanged (each would otherwise serialise a JS array its own way).
+ */
+function pgTextArray(items: readonly string[]): string {
+  return `{${items.map((s) => `"${s.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`).join(",")}}`;
 }
 
 function translate(err: unknown, streamId: string, base: number): unknown {

@@ -52,3 +52,11 @@ export interface AppendResult {
   readonly headHash: Uint8Array;
   readonly events: readonly StoredEvent[];
 }
+
+/** Orders two log positions: negative when `a` comes first. */
+export function comparePositions(a: Position, b: Position): number {
+  const ax = BigInt(a.txId);
+  const bx = BigInt(b.txId);
+  if (ax !== bx) return ax < bx ? -1 : 1;
+  return a.id - b.id;
+}

@@ -11,7 +11,7 @@
  */
 import type { Db, Sql } from "../db/client.ts";
 import type { EventStore } from "../events/store.ts";
-import type { StoredEvent } from "../events/types.ts";
+import { comparePositions, type StoredEvent } from "../events/types.ts";
 import { advanceCheckpoint, loadCheckpoint } from "./checkpoints.ts";
 
 export interface Consumer {
@@ -42,13 +42,25 @@ export async function consumeOnce(deps: ConsumerDeps, consumer: Consumer): Promi
   return advanced ? batch.length : 0;
 }
 
-/** Runs until nothing is left to read: tests and the CLI use it to catch up. */
-export async function catchUp(deps: ConsumerDeps, consumer: Consumer): Promise<number> {
+/**
+ * Runs until every event committed before the call has been consumed: the CLI
+ * and tests use it. The fence may hold events back while an older transaction
+ * anywhere on the server is still open, so it waits for those (up to `timeoutMs`).
+ */
+export async function catchUp(deps: ConsumerDeps, consumer: Consumer, timeoutMs = 10_000): Promise<number> {
+  const [last] = await deps.db.query<{ tx_id: string; id: number }>(
+    "SELECT tx_id::text AS tx_id, id FROM events ORDER BY tx_id DESC, id DESC LIMIT 1",
+  );
+  const deadline = Date.now() + timeoutMs;
   let total = 0;
   for (;;) {
     const n = await consumeOnce(deps, consumer);
-    if (n === 0) return total;
     total += n;
+    if (n > 0) continue;
+    const at = await loadCheckpoint(deps.db, consumer.name);
+    if (!last || comparePositions(at, { txId: last.tx_id, id: last.id }) >= 0) return total;
+    if (Date.now() > deadline) throw new Error(`${consumer.name}: an open transaction holds the log back`);
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import type { Db, Sql } from "../db/client.ts";
 import type { EventStore } from "../events/store.ts";
-import { type Position, START, type StoredEvent } from "../events/types.ts";
+import { comparePositions, type Position, START, type StoredEvent } from "../events/types.ts";
 import { setCheckpoint } from "./checkpoints.ts";
 import { checkpointName } from "./runner.ts";
 import type { Projection } from "./types.ts";
@@ -114,7 +114,7 @@ export async function verifyProjections(
         for (const p of projections) {
           if (!p.eventTypes.includes(e.type)) continue;
           const until = limits.get(p);
-          if (until && !atOrBefore(e.position, until)) continue;
+          if (until && comparePositions(e.position, until) > 0) continue;
           await p.apply(tx, e);
         }
       }
@@ -131,12 +131,6 @@ export async function verifyProjections(
     }
     return diffs;
   });
-}
-
-function atOrBefore(a: Position, b: Position): boolean {
-  const ax = BigInt(a.txId);
-  const bx = BigInt(b.txId);
-  return ax < bx || (ax === bx && a.id <= b.id);
 }
 
 async function diffTable(tx: Sql, live: string, shadow: string) {

@@ -18,21 +18,21 @@ CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
 -- p_expected: the stream's current version (0 = the stream must not exist yet).
 -- Writers that do not care ("any") lock the stream row first and pass the
 -- version they read under that lock (events/store.ts).
--- p_events:   a JSON array of strings, each the RFC 8785 canonical JSON of one
---             event envelope {data, event_id, metadata, recorded_at,
---             schema_version, stream_id, stream_version, type}, built by the app.
+-- p_events:   the RFC 8785 canonical JSON of each event envelope {data, event_id,
+--             metadata, recorded_at, schema_version, stream_id, stream_version,
+--             type}, built by the app.
 --
 -- The row lock on `streams` serialises writers of one stream (and only of that
 -- stream); a version mismatch raises SQLSTATE VG001, which the app maps to a
 -- ConcurrencyError. Each hash is SHA-256(prev_hash || canonical bytes), with 32
 -- zero bytes before the first event; the hashed text is the stored text, so what
 -- is chained is exactly what was validated and stored.
-CREATE FUNCTION vigil_append(p_stream_id text, p_stream_type text, p_expected bigint, p_events jsonb)
+CREATE FUNCTION vigil_append(p_stream_id text, p_stream_type text, p_expected bigint, p_events text[])
 RETURNS TABLE (ids jsonb, tx_id xid8, version bigint, head_hash bytea)
 LANGUAGE plpgsql AS $$
 DECLARE
-  v_version bigint;
-  v_head bytea;
+  v_version bigint := 0;
+  v_head bytea := decode(repeat('00', 32), 'hex');
   v_ids jsonb;
   v_canon text;
   v_env jsonb;
@@ -40,21 +40,18 @@ DECLARE
   v_prevs bytea[] := '{}';
   v_hashes bytea[] := '{}';
 BEGIN
-  -- A stream row at version 0 counts as "no stream yet": `any` appends create
-  -- it first, to hold its lock while they read the version.
-  IF p_expected = 0 THEN
-    INSERT INTO streams (stream_id, stream_type, version, head_hash)
-      VALUES (p_stream_id, p_stream_type, 0, NULL)
-      ON CONFLICT (stream_id) DO NOTHING;
-  END IF;
-  SELECT s.version, coalesce(s.head_hash, decode(repeat('00', 32), 'hex')) INTO v_version, v_head
-    FROM streams s WHERE s.stream_id = p_stream_id FOR UPDATE;
-  IF NOT FOUND OR v_version <> p_expected THEN
-    RAISE EXCEPTION 'stream % is at version %, expected %', p_stream_id, coalesce(v_version, 0), p_expected
-      USING ERRCODE = 'VG001';
+  -- A new stream needs no read: its row is created after the events, and a
+  -- racing creator fails on the events' (stream_id, stream_version) key.
+  IF p_expected <> 0 THEN
+    SELECT s.version, coalesce(s.head_hash, v_head) INTO v_version, v_head
+      FROM streams s WHERE s.stream_id = p_stream_id FOR UPDATE;
+    IF NOT FOUND OR v_version <> p_expected THEN
+      RAISE EXCEPTION 'stream % is at version %, expected %', p_stream_id, coalesce(v_version, 0), p_expected
+        USING ERRCODE = 'VG001';
+    END IF;
   END IF;
 
-  FOR v_canon IN SELECT e.value FROM jsonb_array_elements_text(p_events) WITH ORDINALITY AS e ORDER BY e.ordinality LOOP
+  FOREACH v_canon IN ARRAY p_events LOOP
     v_env := v_canon::jsonb;
     v_version := v_version + 1;
     IF v_env->>'stream_id' IS DISTINCT FROM p_stream_id OR (v_env->>'stream_version')::bigint IS DISTINCT FROM v_version THEN
@@ -79,6 +76,17 @@ BEGIN
   )
   SELECT jsonb_agg(i.id ORDER BY i.stream_version) INTO v_ids FROM inserted i;
 
-  UPDATE streams s SET version = v_version, head_hash = v_head WHERE s.stream_id = p_stream_id;
+  IF p_expected = 0 THEN
+    -- A row at version 0 is an `any` writer's placeholder, locked by this transaction.
+    INSERT INTO streams AS s (stream_id, stream_type, version, head_hash)
+      VALUES (p_stream_id, p_stream_type, v_version, v_head)
+      ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version, head_hash = EXCLUDED.head_hash
+      WHERE s.version = 0;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'stream % already exists', p_stream_id USING ERRCODE = 'VG001';
+    END IF;
+  ELSE
+    UPDATE streams s SET version = v_version, head_hash = v_head WHERE s.stream_id = p_stream_id;
+  END IF;
   RETURN QUERY SELECT v_ids, pg_current_xact_id(), v_version, v_head;
 END $$;
