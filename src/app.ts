@@ -26,14 +26,20 @@ import { securityHeaders } from "./http/middleware/security-headers.ts";
 import { requestTimeout } from "./http/middleware/timeout.ts";
 import { createRouter } from "./http/router.ts";
 import type { Metrics } from "./observability/metrics.ts";
+import { limitUnauthenticated } from "./security/ratelimit/policies.ts";
+import type { RateLimiter } from "./security/ratelimit/types.ts";
 import { registerDocs } from "./system/docs.ts";
 import { registerHealth } from "./system/health.ts";
 import { registerMetrics } from "./system/metrics.ts";
 
 export interface ReadinessCheck {
   name: string;
-  /** Resolves when the dependency is usable; throws (or times out) when not. */
-  check(): Promise<void>;
+  /**
+   * Resolves when the dependency is usable; throws (or times out) when not.
+   * Resolving to the string `"degraded"` reports it degraded without failing
+   * readiness (e.g. rate limits served from memory while Redis is away).
+   */
+  check(): Promise<unknown>;
 }
 
 export interface AppDeps {
@@ -48,6 +54,8 @@ export interface AppDeps {
   readiness: ReadinessCheck[];
   /** How to find the direct TCP peer; defaults to the Node and Deno adapters' env. */
   peerAddress?: PeerAddress;
+  /** Rate limits (src/security/ratelimit); unset: no limiting. */
+  rateLimiter?: RateLimiter;
   /** Password hashing, JWT keys and issuer, device tokens, SessionGuard (src/auth/services.ts). */
   auth?: AuthServices;
 }
@@ -80,6 +88,8 @@ export function createApp(deps: AppDeps, features: readonly Feature[] = []): App
     }),
   );
   app.use(requestTimeout(config.requestTimeoutMs));
+  // Before the body is read: a refused client costs no parsing.
+  app.use("/v1/*", limitUnauthenticated(deps));
   app.use(bodyLimit(config.bodyLimitBytes));
   app.use("/v1/*", jsonBody());
 

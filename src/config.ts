@@ -39,7 +39,18 @@ export interface Config {
   securityEmail: string | undefined;
   /** Identity and sessions (src/identity, src/sessions, src/auth). */
   auth: AuthConfig;
+  /** src/security/ratelimit: Redis when redisUrl is set, else in memory. */
+  rateLimit: RateLimitConfig;
 }
+
+export interface RateLimitConfig {
+  enabled: boolean;
+  /** Longest wait for Redis before a decision falls back to memory (ms). */
+  storeTimeoutMs: number;
+  policies: Record<RateLimitPolicyName, { limit: number; windowMs: number }>;
+}
+
+export type RateLimitPolicyName = "ipMinute" | "ipHour" | "login" | "register" | "email" | "user" | "apiKey";
 
 export interface AuthConfig {
   accessTokenTtlSeconds: number;
@@ -128,6 +139,15 @@ const schema = z.object({
   SESSION_IDLE_MINUTES: intIn(1, 30 * 24 * 60, 30),
   SESSION_IDLE_MINUTES_ADMIN: intIn(1, 30 * 24 * 60, 15),
   REQUIRE_EMAIL_VERIFICATION: z.enum(["true", "false", "1", "0", "yes", "no"]).optional(),
+  RATE_LIMITS_ENABLED: bool(true),
+  RATE_LIMIT_STORE_TIMEOUT_MS: intIn(5, 5000, 75),
+  RATE_LIMIT_IP_PER_MINUTE: intIn(1, 1_000_000_000, 60),
+  RATE_LIMIT_IP_PER_HOUR: intIn(1, 1_000_000_000, 1000),
+  RATE_LIMIT_LOGIN_PER_MINUTE: intIn(1, 1_000_000, 5),
+  RATE_LIMIT_REGISTER_PER_HOUR: intIn(1, 1_000_000, 10),
+  RATE_LIMIT_EMAIL_PER_HOUR: intIn(1, 1_000_000, 3),
+  RATE_LIMIT_USER_PER_MINUTE: intIn(1, 1_000_000_000, 100),
+  RATE_LIMIT_API_KEY_PER_MINUTE: intIn(1, 1_000_000_000, 600),
 });
 
 /** Decodes standard or URL-safe base64; undefined when it is not base64. */
@@ -151,6 +171,9 @@ function keyProblem(raw: string): string | undefined {
     return "ENCRYPTION_KEY: too weak (not random); generate one with `openssl rand -base64 32`";
   return undefined;
 }
+
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
 
 export function loadConfig(env: Record<string, string | undefined>): Config {
   // An empty variable (`FOO=` in a .env file) means "not set", as with most tooling.
@@ -217,6 +240,19 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         e.REQUIRE_EMAIL_VERIFICATION === undefined
           ? e.NODE_ENV === "production"
           : ["true", "1", "yes"].includes(e.REQUIRE_EMAIL_VERIFICATION),
+    },
+    rateLimit: {
+      enabled: e.RATE_LIMITS_ENABLED,
+      storeTimeoutMs: e.RATE_LIMIT_STORE_TIMEOUT_MS,
+      policies: {
+        ipMinute: { limit: e.RATE_LIMIT_IP_PER_MINUTE, windowMs: MINUTE },
+        ipHour: { limit: e.RATE_LIMIT_IP_PER_HOUR, windowMs: HOUR },
+        login: { limit: e.RATE_LIMIT_LOGIN_PER_MINUTE, windowMs: MINUTE },
+        register: { limit: e.RATE_LIMIT_REGISTER_PER_HOUR, windowMs: HOUR },
+        email: { limit: e.RATE_LIMIT_EMAIL_PER_HOUR, windowMs: HOUR },
+        user: { limit: e.RATE_LIMIT_USER_PER_MINUTE, windowMs: MINUTE },
+        apiKey: { limit: e.RATE_LIMIT_API_KEY_PER_MINUTE, windowMs: MINUTE },
+      },
     },
   };
 }

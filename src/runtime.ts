@@ -25,6 +25,7 @@ import { createAuthServices } from "./auth/services.ts";
 import { type Config, loadConfig } from "./config.ts";
 import { createLogger } from "./observability/logger.ts";
 import { Metrics } from "./observability/metrics.ts";
+import { createRateLimiter, evidenceFor } from "./security/ratelimit/index.ts";
 
 export interface Runtime {
   readonly config: Config;
@@ -99,6 +100,19 @@ export async function buildRuntime(
   } catch (err) {
     for (const fn of closers.reverse()) await fn();
     throw err;
+  }
+
+  // Rate limits: Redis (memory fallback, /ready says `degraded`) when REDIS_URL is set, else memory.
+  if (config.rateLimit.enabled) {
+    const limits = await createRateLimiter(config, logger);
+    deps.rateLimiter = limits.limiter;
+    if (limits.readiness) deps.readiness.push(limits.readiness);
+    closers.push(async () => {
+      await evidenceFor(deps).drain();
+      await limits.close();
+    });
+  } else if (config.env === "production") {
+    logger.warn({}, "RATE_LIMITS_ENABLED=false: no rate limits in production");
   }
 
   let closed = false;

@@ -104,3 +104,17 @@ function normalise(raw: string): string | undefined {
   }
   return s.toLowerCase();
 }
+
+/**
+ * Whom a per-address limit applies to: the IPv4 address, or the /64 an IPv6
+ * address belongs to (one subscriber usually holds a whole /64, so per-address
+ * limits would be trivially evaded). Undefined when `raw` is not an address.
+ */
+export function ipLimitSubject(raw: string, v6Prefix = 64): string | undefined {
+  const addr = parseIp(raw);
+  if (!addr) return undefined;
+  if (addr.v === 4) return [24n, 16n, 8n, 0n].map((sh) => String((addr.bits >> sh) & 0xffn)).join(".");
+  const net = (addr.bits >> BigInt(128 - v6Prefix)) << BigInt(128 - v6Prefix);
+  const groups = Array.from({ length: 8 }, (_, i) => ((net >> BigInt(112 - 16 * i)) & 0xffffn).toString(16));
+  return `${groups.join(":")}/${v6Prefix}`;
+}

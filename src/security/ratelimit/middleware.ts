@@ -1,0 +1,164 @@
+/**
+ * `rateLimit(...)`: checks one or more policies for a subject, refuses with 429
+ * problem+json (`rate_limited`, Retry-After) when any is exhausted, and puts
+ * the RateLimit-Policy and RateLimit fields on every response of the route.
+ *
+ * Header format: draft-ietf-httpapi-ratelimit-headers-11 (May 2026), the
+ * structured-field pair, one list member per policy:
+ *   RateLimit-Policy: "ip-minute";q=60;w=60, "ip-hour";q=1000;w=3600
+ *   RateLimit: "ip-minute";r=59;t=1, "ip-hour";r=999;t=4
+ * `t` is the seconds until the budget is full again. No `pk`: the partition key
+ * would only echo a hash of the client's own identity. Several limited
+ * middlewares on one route append list members (SF lists may span lines).
+ *
+ * Subjects are hashed (sha256, WebCrypto) before they reach any store, so
+ * emails never appear in Redis keys, logs or events. The limiter failing is
+ * never the client's problem: the request proceeds (fail open) and it is logged.
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import type { AppEnv } from "../../http/env.ts";
+import { AppError, problemResponse } from "../../http/errors.ts";
+import type { Evidence } from "./evidence.ts";
+import type { Decision, NamedPolicy, RateLimiter } from "./types.ts";
+
+type Subject = string | null | undefined;
+
+export interface RateLimitOptions {
+  /** Undefined: the middleware lets everything through (limits switched off). */
+  limiter: RateLimiter | undefined;
+  policies: readonly NamedPolicy[] | ((c: Context<AppEnv>) => readonly NamedPolicy[]);
+  /** Who is limited (an IP subject, `acct:<email>|ip:<subject>`, a user id); null skips limiting. */
+  key: (c: Context<AppEnv>) => Subject | Promise<Subject>;
+  evidence?: Evidence;
+  /**
+   * Requests for which the budget is only checked up front (nothing consumed)
+   * and charged afterwards if `chargeAfter` says so: e.g. requests carrying
+   * credentials are charged to their IP only when authentication fails.
+   */
+  deferred?: (c: Context<AppEnv>) => boolean;
+  chargeAfter?: (c: Context<AppEnv>) => boolean;
+}
+
+interface Check {
+  policy: NamedPolicy;
+  decision: Decision;
+}
+
+const encoder = new TextEncoder();
+
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
+  let out = "";
+  for (const b of digest) out += b.toString(16).padStart(2, "0");
+  return out;
+}
+
+const seconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000));
+
+export function policyHeader(policies: readonly NamedPolicy[]): string {
+  return policies.map((p) => `"${p.name}";q=${p.limit};w=${Math.max(1, seconds(p.windowMs))}`).join(", ");
+}
+
+export function limitHeader(checks: readonly Check[]): string {
+  return checks
+    .map((x) => `"${x.policy.name}";r=${Math.max(0, x.decision.remaining)};t=${seconds(x.decision.resetMs)}`)
+    .join(", ");
+}
+
+function setHeaders(c: Context<AppEnv>, checks: readonly Check[]): void {
+  const write = (h: Headers) => {
+    h.append("RateLimit-Policy", policyHeader(checks.map((x) => x.policy)));
+    h.append("RateLimit", limitHeader(checks));
+  };
+  try {
+    write(c.res.headers);
+  } catch {
+    // Immutable headers (a fetched Response): copy it once.
+    c.res = new Response(c.res.body, c.res);
+    write(c.res.headers);
+  }
+}
+
+/**
+ * Consumes the policies in order and stops at the first refusal, so a refused
+ * request spends nothing from the later policies (list the shortest window
+ * first). The rest are only looked at (cost 0), for the headers.
+ */
+async function consumeAll(
+  limiter: RateLimiter,
+  policies: readonly NamedPolicy[],
+  keyHash: string,
+  cost: number,
+): Promise<Check[]> {
+  const at = (p: NamedPolicy, n: number) =>
+    limiter.consume(`${p.name}:${keyHash}`, { limit: p.limit, windowMs: p.windowMs }, n);
+  const checks: Check[] = [];
+  for (const [i, policy] of policies.entries()) {
+    const decision = await at(policy, cost);
+    checks.push({ policy, decision });
+    if (!decision.allowed && cost > 0) {
+      const rest = policies.slice(i + 1);
+      const peeks = await Promise.all(rest.map((p) => at(p, 0)));
+      for (const [j, p] of rest.entries()) checks.push({ policy: p, decision: peeks[j]! });
+      break;
+    }
+  }
+  return checks;
+}
+
+function refuse(c: Context<AppEnv>, checks: readonly Check[]): Response {
+  const denied = checks.filter((x) => !x.decision.allowed);
+  const retryAfter = Math.max(1, ...denied.map((x) => seconds(x.decision.retryAfterMs)));
+  return problemResponse(
+    c,
+    new AppError("rate_limited", `Too many requests; retry in ${retryAfter} s`, {
+      headers: {
+        "Retry-After": String(retryAfter),
+        "RateLimit-Policy": policyHeader(checks.map((x) => x.policy)),
+        RateLimit: limitHeader(checks),
+      },
+      ext: { retryAfter, violatedPolicies: denied.map((x) => x.policy.name) },
+    }),
+  );
+}
+
+export function rateLimit(opts: RateLimitOptions): MiddlewareHandler<AppEnv> {
+  const { limiter, evidence } = opts;
+  return async (c, next) => {
+    if (!limiter) return next();
+    const policies = typeof opts.policies === "function" ? opts.policies(c) : opts.policies;
+    if (policies.length === 0) return next();
+    const subject = await opts.key(c);
+    if (!subject) return next();
+    const deferred = opts.deferred?.(c) ?? false;
+
+    let keyHash: string;
+    let checks: Check[];
+    try {
+      keyHash = await sha256Hex(subject);
+      checks = await consumeAll(limiter, policies, keyHash, deferred ? 0 : 1);
+    } catch (err) {
+      c.get("logger")?.error({ err }, "rate limiter failed: request let through");
+      return next();
+    }
+    const noteRefusals = (list: readonly Check[]) => {
+      for (const x of list) if (x.decision.firstRefusal) evidence?.refused(c, x.policy, keyHash);
+    };
+    if (checks.some((x) => !x.decision.allowed)) {
+      noteRefusals(checks);
+      return refuse(c, checks);
+    }
+
+    await next();
+
+    if (deferred && opts.chargeAfter?.(c)) {
+      try {
+        checks = await consumeAll(limiter, policies, keyHash, 1);
+        noteRefusals(checks);
+      } catch (err) {
+        c.get("logger")?.error({ err }, "rate limiter failed while charging a request");
+      }
+    }
+    setHeaders(c, checks);
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * Redis first, memory when Redis fails: a request is never refused or failed
+ * because the limiter's store is down. After a failure (error or timeout) the
+ * primary is skipped for `retryMs`, then one request probes it again, so a dead
+ * Redis costs one timeout per `retryMs`, not one per request. The switch is
+ * logged once each way; /ready reports `degraded` (still ready) meanwhile.
+ */
+import type { Logger } from "pino";
+import type { Decision, RateLimiter, RatePolicy } from "./types.ts";
+
+export interface ResilientOptions {
+  /** Longest wait for the primary per call (ms). */
+  timeoutMs?: number;
+  /** How long to stay on the fallback before probing the primary again (ms). */
+  retryMs?: number;
+  /** Milliseconds; defaults to Date.now. */
+  clock?: () => number;
+}
+
+export interface ResilientLimiter extends RateLimiter {
+  /** True while decisions come from the fallback. */
+  readonly degraded: boolean;
+  /** For /ready: `degraded` when the primary does not answer; never throws. */
+  readiness(): Promise<"degraded" | undefined>;
+}
+
+class TimeoutError extends Error {
+  override readonly name = "TimeoutError";
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TimeoutError(`no answer within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+export function resilientLimiter(
+  primary: RateLimiter,
+  fallback: RateLimiter,
+  logger: Pick<Logger, "warn" | "info">,
+  opts: ResilientOptions = {},
+): ResilientLimiter {
+  const timeoutMs = opts.timeoutMs ?? 75;
+  const retryMs = opts.retryMs ?? 5000;
+  const clock = opts.clock ?? Date.now;
+  let degraded = false;
+  let retryAt = 0;
+
+  const fail = (err: unknown) => {
+    retryAt = clock() + retryMs;
+    if (degraded) return;
+    degraded = true;
+    logger.warn(
+      { error: (err as Error)?.message, retryMs },
+      "rate limiter store unavailable: limiting in memory (per process) until it answers",
+    );
+  };
+  const recover = () => {
+    if (!degraded) return;
+    degraded = false;
+    logger.info({}, "rate limiter store answers again: limits shared across servers");
+  };
+
+  return {
+    get degraded() {
+      return degraded;
+    },
+    async consume(key: string, policy: RatePolicy, cost?: number): Promise<Decision> {
+      if (degraded) {
+        if (clock() < retryAt) return fallback.consume(key, policy, cost);
+        retryAt = clock() + retryMs; // one probe per period; the rest stay on the fallback
+      }
+      let decision: Decision;
+      try {
+        decision = await withTimeout(primary.consume(key, policy, cost), timeoutMs);
+      } catch (err) {
+        if (err instanceof RangeError) throw err; // a bad policy or cost: a bug, not an outage
+        fail(err);
+        return fallback.consume(key, policy, cost);
+      }
+      recover();
+      return decision;
+    },
+    async ping() {
+      await primary.ping?.();
+    },
+    async readiness() {
+      try {
+        await withTimeout(primary.ping?.() ?? Promise.resolve(), Math.max(timeoutMs, 500));
+        if (!degraded) return undefined;
+        retryAt = 0; // it answers again: let the next request probe it now
+        return "degraded";
+      } catch (err) {
+        fail(err);
+        return "degraded";
+      }
+    },
+    async close() {
+      await Promise.allSettled([primary.close?.(), fallback.close?.()]);
+    },
+  };
+}
