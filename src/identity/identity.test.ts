@@ -217,9 +217,9 @@ describe("POST /v1/auth/login", () => {
   });
 
   it("keeps at most 3 sessions: the 4th login revokes the oldest in the same transaction", async () => {
-    const logins = [];
+    const logins: { sessionId: string; accessToken: string; refreshToken: string }[] = [];
     for (let i = 0; i < 4; i++) {
-      logins.push((await api.login("ada@example.com", PASSWORD)).body!);
+      logins.push((await api.login("ada@example.com", PASSWORD)).body! as (typeof logins)[number]);
       h.clock.advance(1);
     }
     const oldest = logins[0]!;

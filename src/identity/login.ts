@@ -22,7 +22,6 @@ import {
   isLocked,
   normaliseEmail,
   type Refusal,
-  type UserState,
   userByEmail,
   userById,
   userStream,
@@ -66,41 +65,46 @@ export async function login(
   const policy = { ...lockout(deps), requireEmailVerification: deps.config.auth.requireEmailVerification };
   const userMeta = passwordOk ? { ...metadata, actor: `user:${user.userId}` } : metadata;
 
-  let state: UserState = user;
   for (let attempt = 0; ; attempt++) {
     const sessionId = crypto.randomUUID();
-    const { outcome, events } = decideLogin(
-      state,
-      { now: deps.clock.now(), passwordOk, deviceTrusted, sessionId, emailHash, rehashed },
-      policy,
-    );
-    // SEAM (MFA): when hasMfa(state), a correct password must not start a session:
-    // the MFA feature appends its challenge and answers { mfaRequired: true, mfaToken }.
-    if (outcome.kind === "success" && hasMfa(state)) throw new Error("MFA login is not implemented yet");
     try {
-      if (outcome.kind !== "success") {
-        await deps.store.append(userStream(state.userId), state.version, events, userMeta);
-        throw refusal(outcome, deps.clock.now());
-      }
-      const started = await deps.db.transaction(async (tx) => {
+      // Logins of one user are serialised on the user stream's row, and decided on
+      // the row as it is under that lock: concurrent attempts neither conflict nor
+      // miscount failures, and the session limit holds.
+      const result = await deps.db.transaction(async (tx) => {
+        await tx.query("SELECT version FROM streams WHERE stream_id = $1 FOR UPDATE", [
+          userStream(user.userId),
+        ]);
+        const state = (await userById(tx, user.userId)) ?? user;
+        const { outcome, events } = decideLogin(
+          state,
+          { now: deps.clock.now(), passwordOk, deviceTrusted, sessionId, emailHash, rehashed },
+          policy,
+        );
+        // SEAM (MFA): when hasMfa(state), a correct password must not start a session:
+        // the MFA feature appends its challenge and answers { mfaRequired: true, mfaToken }.
+        if (outcome.kind === "success" && hasMfa(state)) throw new Error("MFA login is not implemented yet");
         await deps.store.appendIn(tx, userStream(state.userId), state.version, events, userMeta);
-        return startSessionIn(
+        if (outcome.kind !== "success") return { outcome, state, started: null };
+        const started = await startSessionIn(
           tx,
           deps,
           { sessionId, userId: state.userId, roles: state.roles, ip: input.ip, userAgent: input.userAgent },
           userMeta,
         );
+        return { outcome, state, started };
       });
-      await markRevoked(deps, started.ended);
-      await touch(deps, sessionId, state.roles);
-      const pair = await issueTokens(deps, state, sessionId, started.refreshToken);
-      return { ...pair, deviceToken: await devices.issue(state.userId) };
+      // A refusal is committed (the failure is on record) before it is answered.
+      if (result.outcome.kind !== "success" || !result.started) {
+        throw refusal(result.outcome as Refusal, deps.clock.now());
+      }
+      await markRevoked(deps, result.started.ended);
+      await touch(deps, sessionId, result.state.roles);
+      const pair = await issueTokens(deps, result.state, sessionId, result.started.refreshToken);
+      return { ...pair, deviceToken: await devices.issue(result.state.userId) };
     } catch (err) {
-      // Another login or failure for this user committed first: decide again on its result.
+      // A session this login would evict changed meanwhile (refresh, logout): decide again.
       if (!(err instanceof ConcurrencyError) || attempt >= RETRIES) throw err;
-      const fresh = await userById(deps.db, state.userId);
-      if (!fresh) throw err;
-      state = fresh;
     }
   }
 }

@@ -23,7 +23,7 @@ import {
   sessionStream,
 } from "./session.ts";
 
-const RETRIES = 3;
+const RETRIES = 5;
 
 export interface TokenPair {
   accessToken: string;
@@ -161,12 +161,16 @@ export async function refreshSession(
 ): Promise<TokenPair> {
   const tokenHash = await sha256Hex(refreshToken);
   for (let attempt = 0; ; attempt++) {
-    const [row] = await deps.db.query<TokenRow>(
-      "SELECT token_hash, session_id, spent, expires_at FROM refresh_tokens WHERE token_hash = $1",
+    // One statement, one snapshot: the token's state and the session version it is decided at.
+    const [row] = await deps.db.query<TokenRow & { version: number }>(
+      `SELECT t.token_hash, t.session_id, t.spent, t.expires_at, s.version
+       FROM refresh_tokens t JOIN sessions s ON s.session_id = t.session_id
+       WHERE t.token_hash = $1`,
       [tokenHash],
     );
-    const session = row ? await sessionById(deps.db, row.session_id) : null;
-    if (!row || !session) throw new AppError("invalid_refresh_token", "The refresh token is not valid");
+    const found = row ? await sessionById(deps.db, row.session_id) : null;
+    if (!row || !found) throw new AppError("invalid_refresh_token", "The refresh token is not valid");
+    const session = { ...found, version: Number(row.version) };
     const user = await userById(deps.db, session.userId);
     if (!user) throw new AppError("invalid_refresh_token", "The refresh token is not valid");
 
