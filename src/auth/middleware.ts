@@ -15,13 +15,14 @@
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppDeps } from "../app.ts";
-import { TokenError } from "../crypto/jwt.ts";
+import { type AccessClaims, TokenError } from "../crypto/jwt.ts";
 import type { AppEnv } from "../http/env.ts";
 import { AppError } from "../http/errors.ts";
 import { eventMetadata } from "../http/metadata.ts";
 import { revokeSessions } from "../sessions/commands.ts";
 import { isIdle, sessionById } from "../sessions/session.ts";
 import { type AuthDeps, idleSecondsFor, requireAuthDeps, revocationTtl } from "./deps.ts";
+import { VerifiedTokens } from "./verified-tokens.ts";
 
 const CHALLENGE = 'Bearer realm="vigil"';
 const challenge = (error: string) => ({ "WWW-Authenticate": `${CHALLENGE}, error="${error}"` });
@@ -29,6 +30,24 @@ const challenge = (error: string) => ({ "WWW-Authenticate": `${CHALLENGE}, error
 export function requireAuth(appDeps: AppDeps): MiddlewareHandler<AppEnv> {
   const deps = requireAuthDeps(appDeps);
   const { tokens, guard } = deps.auth;
+  const verified = new VerifiedTokens();
+
+  async function verify(token: string, c: Parameters<MiddlewareHandler<AppEnv>>[0]): Promise<AccessClaims> {
+    try {
+      const claims = await tokens.verifyAccess(token);
+      verified.set(token, claims);
+      return claims;
+    } catch (err) {
+      if (!(err instanceof TokenError)) throw err;
+      c.get("logger")?.debug({ reason: err.reason }, "access token refused");
+      throw new AppError(
+        err.code,
+        err.code === "token_expired" ? "The access token has expired" : "The access token is not valid",
+        { headers: challenge("invalid_token") },
+      );
+    }
+  }
+
   return async (c, next) => {
     const header = c.req.header("Authorization");
     const match = header ? /^Bearer[ ]+([^\s]+)\s*$/i.exec(header) : null;
@@ -44,18 +63,8 @@ export function requireAuth(appDeps: AppDeps): MiddlewareHandler<AppEnv> {
         headers: challenge("invalid_token"),
       });
     }
-    let claims: Awaited<ReturnType<typeof tokens.verifyAccess>>;
-    try {
-      claims = await tokens.verifyAccess(token);
-    } catch (err) {
-      if (!(err instanceof TokenError)) throw err;
-      c.get("logger")?.debug({ reason: err.reason }, "access token refused");
-      throw new AppError(
-        err.code,
-        err.code === "token_expired" ? "The access token has expired" : "The access token is not valid",
-        { headers: challenge("invalid_token") },
-      );
-    }
+    let claims = verified.get(token, deps.clock.now());
+    if (!claims) claims = await verify(token, c);
     const idle = idleSecondsFor(deps, claims.roles);
     let known = false;
     try {
