@@ -140,7 +140,7 @@ const schema = z.object({
   SESSION_IDLE_MINUTES_ADMIN: intIn(1, 30 * 24 * 60, 15),
   REQUIRE_EMAIL_VERIFICATION: z.enum(["true", "false", "1", "0", "yes", "no"]).optional(),
   RATE_LIMITS_ENABLED: bool(true),
-  RATE_LIMIT_STORE_TIMEOUT_MS: intIn(5, 5000, 75),
+  RATE_LIMIT_STORE_TIMEOUT_MS: intIn(5, 5000, 100),
   RATE_LIMIT_IP_PER_MINUTE: intIn(1, 1_000_000_000, 60),
   RATE_LIMIT_IP_PER_HOUR: intIn(1, 1_000_000_000, 1000),
   RATE_LIMIT_LOGIN_PER_MINUTE: intIn(1, 1_000_000, 5),

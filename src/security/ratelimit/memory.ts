@@ -8,7 +8,14 @@
  * can then reset someone's budget early, but cannot exhaust the heap).
  */
 import { gcra } from "./gcra.ts";
-import { checkConsume, type Decision, type RateLimiter, type RatePolicy } from "./types.ts";
+import {
+  checkConsume,
+  consumeMany,
+  type Decision,
+  type LimitItem,
+  type RateLimiter,
+  type RatePolicy,
+} from "./types.ts";
 
 export interface MemoryLimiterOptions {
   /** Milliseconds since the epoch (fractions allowed); defaults to Date.now. */
@@ -64,10 +71,13 @@ export function memoryLimiter(opts: MemoryLimiterOptions = {}): MemoryLimiter {
   const max = opts.maxKeys ?? 100_000;
   const tats = new ExpiringMap<number>(max);
   const notices = new ExpiringMap<true>(max);
-  return {
+  const limiter: MemoryLimiter = {
     get size() {
       return tats.size + notices.size;
     },
+    // Each policy's step is atomic; another request may interleave between two (each stays exact).
+    consumeMany: (items: readonly LimitItem[], cost = 1) =>
+      consumeMany({ consume: limiter.consume }, items, cost),
     async consume(key: string, policy: RatePolicy, cost = 1): Promise<Decision> {
       checkConsume(policy, cost);
       const now = Math.floor(clock() * 1000);
@@ -88,4 +98,5 @@ export function memoryLimiter(opts: MemoryLimiterOptions = {}): MemoryLimiter {
     },
     async ping() {},
   };
+  return limiter;
 }

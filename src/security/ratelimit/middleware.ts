@@ -19,7 +19,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../http/env.ts";
 import { AppError, problemResponse } from "../../http/errors.ts";
 import type { Evidence } from "./evidence.ts";
-import type { Decision, NamedPolicy, RateLimiter } from "./types.ts";
+import { consumeMany, type Decision, type NamedPolicy, type RateLimiter } from "./types.ts";
 
 type Subject = string | null | undefined;
 
@@ -53,10 +53,24 @@ export async function sha256Hex(text: string): Promise<string> {
   return out;
 }
 
+// Hot subjects (an IP sending many requests) are hashed once; cleared wholesale when full.
+const hashCache = new Map<string, string>();
+
+async function subjectHash(subject: string): Promise<string> {
+  const hit = hashCache.get(subject);
+  if (hit) return hit;
+  const h = await sha256Hex(subject);
+  if (hashCache.size >= 10_000) hashCache.clear();
+  hashCache.set(subject, h);
+  return h;
+}
+
 const seconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000));
 
+const policyItem = (p: NamedPolicy) => `"${p.name}";q=${p.limit};w=${Math.max(1, seconds(p.windowMs))}`;
+
 export function policyHeader(policies: readonly NamedPolicy[]): string {
-  return policies.map((p) => `"${p.name}";q=${p.limit};w=${Math.max(1, seconds(p.windowMs))}`).join(", ");
+  return policies.map(policyItem).join(", ");
 }
 
 export function limitHeader(checks: readonly Check[]): string {
@@ -65,9 +79,9 @@ export function limitHeader(checks: readonly Check[]): string {
     .join(", ");
 }
 
-function setHeaders(c: Context<AppEnv>, checks: readonly Check[]): void {
+function setHeaders(c: Context<AppEnv>, policyValue: string, checks: readonly Check[]): void {
   const write = (h: Headers) => {
-    h.append("RateLimit-Policy", policyHeader(checks.map((x) => x.policy)));
+    h.append("RateLimit-Policy", policyValue);
     h.append("RateLimit", limitHeader(checks));
   };
   try {
@@ -79,34 +93,22 @@ function setHeaders(c: Context<AppEnv>, checks: readonly Check[]): void {
   }
 }
 
-/**
- * Consumes the policies in order and stops at the first refusal, so a refused
- * request spends nothing from the later policies (list the shortest window
- * first). The rest are only looked at (cost 0), for the headers.
- */
+/** In order, stopping at the first refusal (see RateLimiter.consumeMany): list the shortest window first. */
 async function consumeAll(
   limiter: RateLimiter,
   policies: readonly NamedPolicy[],
   keyHash: string,
   cost: number,
 ): Promise<Check[]> {
-  const at = (p: NamedPolicy, n: number) =>
-    limiter.consume(`${p.name}:${keyHash}`, { limit: p.limit, windowMs: p.windowMs }, n);
-  const checks: Check[] = [];
-  for (const [i, policy] of policies.entries()) {
-    const decision = await at(policy, cost);
-    checks.push({ policy, decision });
-    if (!decision.allowed && cost > 0) {
-      const rest = policies.slice(i + 1);
-      const peeks = await Promise.all(rest.map((p) => at(p, 0)));
-      for (const [j, p] of rest.entries()) checks.push({ policy: p, decision: peeks[j]! });
-      break;
-    }
-  }
-  return checks;
+  const items = policies.map((p) => ({
+    key: `${p.name}:${keyHash}`,
+    policy: { limit: p.limit, windowMs: p.windowMs },
+  }));
+  const decisions = await consumeMany(limiter, items, cost);
+  return policies.map((policy, i) => ({ policy, decision: decisions[i]! }));
 }
 
-function refuse(c: Context<AppEnv>, checks: readonly Check[]): Response {
+function refuse(c: Context<AppEnv>, policyValue: string, checks: readonly Check[]): Response {
   const denied = checks.filter((x) => !x.decision.allowed);
   const retryAfter = Math.max(1, ...denied.map((x) => seconds(x.decision.retryAfterMs)));
   return problemResponse(
@@ -114,7 +116,7 @@ function refuse(c: Context<AppEnv>, checks: readonly Check[]): Response {
     new AppError("rate_limited", `Too many requests; retry in ${retryAfter} s`, {
       headers: {
         "Retry-After": String(retryAfter),
-        "RateLimit-Policy": policyHeader(checks.map((x) => x.policy)),
+        "RateLimit-Policy": policyValue,
         RateLimit: limitHeader(checks),
       },
       ext: { retryAfter, violatedPolicies: denied.map((x) => x.policy.name) },
@@ -124,10 +126,12 @@ function refuse(c: Context<AppEnv>, checks: readonly Check[]): Response {
 
 export function rateLimit(opts: RateLimitOptions): MiddlewareHandler<AppEnv> {
   const { limiter, evidence } = opts;
+  const fixedHeader = typeof opts.policies === "function" ? undefined : policyHeader(opts.policies);
   return async (c, next) => {
     if (!limiter) return next();
     const policies = typeof opts.policies === "function" ? opts.policies(c) : opts.policies;
     if (policies.length === 0) return next();
+    const policyValue = fixedHeader ?? policyHeader(policies);
     const subject = await opts.key(c);
     if (!subject) return next();
     const deferred = opts.deferred?.(c) ?? false;
@@ -135,7 +139,7 @@ export function rateLimit(opts: RateLimitOptions): MiddlewareHandler<AppEnv> {
     let keyHash: string;
     let checks: Check[];
     try {
-      keyHash = await sha256Hex(subject);
+      keyHash = await subjectHash(subject);
       checks = await consumeAll(limiter, policies, keyHash, deferred ? 0 : 1);
     } catch (err) {
       c.get("logger")?.error({ err }, "rate limiter failed: request let through");
@@ -146,7 +150,7 @@ export function rateLimit(opts: RateLimitOptions): MiddlewareHandler<AppEnv> {
     };
     if (checks.some((x) => !x.decision.allowed)) {
       noteRefusals(checks);
-      return refuse(c, checks);
+      return refuse(c, policyValue, checks);
     }
 
     await next();
@@ -159,6 +163,6 @@ export function rateLimit(opts: RateLimitOptions): MiddlewareHandler<AppEnv> {
         c.get("logger")?.error({ err }, "rate limiter failed while charging a request");
       }
     }
-    setHeaders(c, checks);
+    setHeaders(c, policyValue, checks);
   };
 }

@@ -44,7 +44,10 @@ export function evidenceFor(deps: Pick<AppDeps, "store" | "logger">): Evidence {
 /** The client's IPv4 address or IPv6 /64, or null when unknown. */
 export function ipSubject(c: Context<AppEnv>): string | null {
   const ip = c.get("clientIp");
-  return (ip && ipLimitSubject(ip)) || null;
+  if (!ip) return null;
+  // clientIp is already canonical; only IPv6 needs folding into its /64.
+  if (!ip.includes(":")) return ip;
+  return ipLimitSubject(ip) ?? null;
 }
 
 async function bodyEmail(c: Context<AppEnv>): Promise<string | null> {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_REDIS_URL } from "../../../test/helpers/db.ts";
 import { memoryLimiter } from "./memory.ts";
 import { type RedisLimiter, redisLimiter } from "./redis.ts";
+import type { Decision } from "./types.ts";
 
 describe.runIf(TEST_REDIS_URL)("redisLimiter (set TEST_REDIS_URL to run)", () => {
   const prefix = `vigil-test-${crypto.randomUUID()}`;
@@ -79,11 +80,15 @@ describe.runIf(TEST_REDIS_URL)("redisLimiter (set TEST_REDIS_URL to run)", () =>
     expect((await limiter.consume("notice", policy)).firstRefusal).toBe(true);
   });
 
-  it("agrees with the in-memory limiter decision for decision on the same clock", async () => {
+  it("agrees with the in-memory limiter decision for decision on the same clock (one or two policies)", async () => {
     let round = 0;
+    const policyArb = fc.record({
+      limit: fc.integer({ min: 1, max: 40 }),
+      windowMs: fc.integer({ min: 1, max: 120_000 }),
+    });
     await fc.assert(
       fc.asyncProperty(
-        fc.record({ limit: fc.integer({ min: 1, max: 40 }), windowMs: fc.integer({ min: 1, max: 120_000 }) }),
+        fc.array(policyArb, { minLength: 1, maxLength: 2 }),
         fc.array(
           fc.record({
             dtMs: fc.integer({ min: 0, max: 4000 }),
@@ -92,20 +97,23 @@ describe.runIf(TEST_REDIS_URL)("redisLimiter (set TEST_REDIS_URL to run)", () =>
           }),
           { minLength: 1, maxLength: 60 },
         ),
-        async (policy, steps) => {
+        async (policies, steps) => {
           let now = 1_767_225_600_000.5 + round * 10_000_000;
           const clock = () => now;
           const mem = memoryLimiter({ clock });
           const red = redisLimiter({ redis: limiter.redis, prefix: `${prefix}:agree${round++}`, clock });
+          const smallest = Math.min(...policies.map((p) => p.limit));
           for (const s of steps) {
             now += s.dtMs;
-            const cost = Math.min(s.cost, policy.limit);
-            const [m, r] = await Promise.all([
-              mem.consume(s.key, policy, cost),
-              red.consume(s.key, policy, cost),
-            ]);
+            const cost = Math.min(s.cost, smallest);
+            const items = policies.map((policy, i) => ({ key: `${s.key}${i}`, policy }));
+            const [m, r] = await Promise.all([mem.consumeMany!(items, cost), red.consumeMany!(items, cost)]);
             // firstRefusal aside: Redis expires notices on its own clock, not the test's.
-            expect({ ...r, firstRefusal: undefined }).toEqual({ ...m, firstRefusal: undefined });
+            const strip = (ds: Decision[]) => ds.map((d) => ({ ...d, firstRefusal: undefined }));
+            expect(strip(r)).toEqual(strip(m));
+            expect(r.map((d) => d.firstRefusal !== undefined)).toEqual(
+              m.map((d) => d.firstRefusal !== undefined),
+            );
           }
         },
       ),

@@ -6,57 +6,94 @@
  * TAT in µs, expiring when the budget is full again; the first refusal in a
  * window also sets a notice key (SET NX PX) so evidence is recorded once.
  *
- * Keys: `<prefix>:rl:<key>` and `<prefix>:rl:<key>:n`.
+ * Keys: `<prefix>:rl:<key>` and `<prefix>:rl:<key>:n`. One script call serves
+ * every request that arrived in the same event-loop turn, so it touches keys of
+ * several subjects: fine on a single Redis (or a primary with replicas), not on
+ * Redis Cluster.
  */
+import { setImmediate } from "node:timers";
 import { Redis, type RedisOptions } from "ioredis";
-import { checkConsume, type Decision, type RateLimiter, type RatePolicy } from "./types.ts";
+import { checkConsume, type Decision, type LimitItem, type RateLimiter, type RatePolicy } from "./types.ts";
 
-// Mirrors gcra.ts line for line. Numbers are formatted with %.0f: Lua's
-// tostring keeps only 14 digits, and a TAT in µs has 16.
+// Mirrors gcra.ts line for line. One call carries a batch of requests (groups);
+// within a group, after the first refusal the remaining policies are only looked
+// at (cost 0). ARGV: now override ('' = TIME), then per group: cost, n, and n
+// pairs (limit, window); KEYS: per policy, its state and notice keys.
+// Numbers are formatted with %.0f: Lua's tostring keeps only 14 digits, and a
+// TAT in µs has 16.
 const CONSUME = `
-local limit = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-local cost = tonumber(ARGV[3])
 local now
-if ARGV[4] ~= '' then
-  now = tonumber(ARGV[4])
+if ARGV[1] ~= '' then
+  now = tonumber(ARGV[1])
 else
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 end
-local interval = math.ceil(window * 1000 / limit)
-local capacity = limit * interval
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tat < now then tat = now end
-if cost == 0 then
-  local remaining = math.floor((now + capacity - tat) / interval)
-  local retry = 0
-  if remaining < 1 then retry = math.ceil((tat + interval - capacity - now) / 1000) end
-  return {remaining >= 1 and 1 or 0, remaining, math.ceil((tat - now) / 1000), retry, 0}
+local out = {}
+local a = 2
+local k = 1
+while a <= #ARGV do
+  local cost = tonumber(ARGV[a])
+  local n = tonumber(ARGV[a + 1])
+  a = a + 2
+  for _ = 1, n do
+    local limit = tonumber(ARGV[a])
+    local window = tonumber(ARGV[a + 1])
+    local state = KEYS[k]
+    local notice = KEYS[k + 1]
+    a = a + 2
+    k = k + 2
+    local interval = math.ceil(window * 1000 / limit)
+    local capacity = limit * interval
+    local tat = tonumber(redis.call('GET', state) or '0')
+    if tat < now then tat = now end
+    if cost == 0 then
+      local remaining = math.floor((now + capacity - tat) / interval)
+      local retry = 0
+      if remaining < 1 then retry = math.ceil((tat + interval - capacity - now) / 1000) end
+      out[#out + 1] = remaining >= 1 and 1 or 0
+      out[#out + 1] = remaining
+      out[#out + 1] = math.ceil((tat - now) / 1000)
+      out[#out + 1] = retry
+      out[#out + 1] = 0
+    else
+      local newTat = tat + cost * interval
+      if newTat - now <= capacity then
+        local reset = math.ceil((newTat - now) / 1000)
+        redis.call('SET', state, string.format('%.0f', newTat), 'PX', reset)
+        out[#out + 1] = 1
+        out[#out + 1] = math.floor((now + capacity - newTat) / interval)
+        out[#out + 1] = reset
+        out[#out + 1] = 0
+        out[#out + 1] = 0
+      else
+        local first = 0
+        if redis.call('SET', notice, '1', 'NX', 'PX', window) then first = 1 end
+        out[#out + 1] = 0
+        out[#out + 1] = math.floor((now + capacity - tat) / interval)
+        out[#out + 1] = math.ceil((tat - now) / 1000)
+        out[#out + 1] = math.ceil((newTat - capacity - now) / 1000)
+        out[#out + 1] = first
+        cost = 0
+      end
+    end
+  end
 end
-local newTat = tat + cost * interval
-if newTat - now <= capacity then
-  local reset = math.ceil((newTat - now) / 1000)
-  redis.call('SET', KEYS[1], string.format('%.0f', newTat), 'PX', reset)
-  return {1, math.floor((now + capacity - newTat) / interval), reset, 0, 0}
-end
-local first = 0
-if redis.call('SET', KEYS[2], '1', 'NX', 'PX', window) then first = 1 end
-return {0, math.floor((now + capacity - tat) / interval), math.ceil((tat - now) / 1000),
-  math.ceil((newTat - capacity - now) / 1000), first}
+return out
 `;
 
-type Reply = [number, number, number, number, number];
+/** Requests waiting for the next batch: at most this many per script call. */
+const MAX_BATCH = 64;
 
 interface LimiterCommands {
-  vigilRateConsume(
-    state: string,
-    notice: string,
-    limit: number,
-    windowMs: number,
-    cost: number,
-    nowUs: string,
-  ): Promise<Reply>;
+  vigilRateConsume(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<number[]>;
+}
+
+interface Pending {
+  items: readonly LimitItem[];
+  cost: number;
+  resolve(d: Decision[]): void;
+  reject(err: unknown): void;
 }
 
 export interface RedisLimiterOptions {
@@ -94,15 +131,81 @@ export function redisLimiter(opts: RedisLimiterOptions): RedisLimiter {
           enableOfflineQueue: false,
           maxRetriesPerRequest: 0,
           commandTimeout: opts.commandTimeoutMs ?? 1000,
+          // Concurrent requests' scripts share one write to the socket.
+          enableAutoPipelining: true,
           ...opts.redisOptions,
         })
       : opts.redis;
   // Errors surface on the calls; without a listener ioredis reports them as unhandled.
   if (owned) redis.on("error", () => {});
-  redis.defineCommand("vigilRateConsume", { numberOfKeys: 2, lua: CONSUME });
+  // No fixed key count: one call carries every policy of a batch of requests.
+  redis.defineCommand("vigilRateConsume", { lua: CONSUME });
   const cmd = redis as Redis & LimiterCommands;
   const base = `${opts.prefix}:rl:`;
   const clock = opts.clock;
+
+  // Requests arriving in the same turn of the event loop share one script call:
+  // under load that removes most of the per-command cost, on both ends.
+  let queue: Pending[] = [];
+
+  function decode(p: Pending, flat: number[], offset: number): Decision[] {
+    let refused = false;
+    return p.items.map(({ policy }, i) => {
+      const at = offset + i * 5;
+      const decision: Decision = {
+        allowed: flat[at] === 1,
+        remaining: flat[at + 1]!,
+        resetMs: flat[at + 2]!,
+        retryAfterMs: flat[at + 3]!,
+        limit: policy.limit,
+      };
+      // Only the refusal that tried to consume says whether it was the window's first; the rest were looks.
+      if (!decision.allowed && p.cost > 0 && !refused) {
+        decision.firstRefusal = flat[at + 4] === 1;
+        refused = true;
+      }
+      return decision;
+    });
+  }
+
+  async function send(batch: Pending[]): Promise<void> {
+    const keys: string[] = [];
+    const args: (string | number)[] = [clock ? String(Math.floor(clock() * 1000)) : ""];
+    for (const p of batch) {
+      args.push(p.cost, p.items.length);
+      for (const { key, policy } of p.items) {
+        keys.push(base + key, `${base}${key}:n`);
+        args.push(policy.limit, policy.windowMs);
+      }
+    }
+    let flat: number[];
+    try {
+      flat = await cmd.vigilRateConsume(keys.length, ...keys, ...args);
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    let offset = 0;
+    for (const p of batch) {
+      p.resolve(decode(p, flat, offset));
+      offset += p.items.length * 5;
+    }
+  }
+
+  function flush(): void {
+    const all = queue;
+    queue = [];
+    for (let i = 0; i < all.length; i += MAX_BATCH) void send(all.slice(i, i + MAX_BATCH));
+  }
+
+  function consumeMany(items: readonly LimitItem[], cost = 1): Promise<Decision[]> {
+    for (const { policy } of items) checkConsume(policy, cost);
+    if (items.length === 0) return Promise.resolve([]);
+    return new Promise<Decision[]>((resolve, reject) => {
+      if (queue.length === 0) setImmediate(flush);
+      queue.push({ items, cost, resolve, reject });
+    });
+  }
 
   return {
     redis,
@@ -121,27 +224,9 @@ export function redisLimiter(opts: RedisLimiterOptions): RedisLimiter {
       });
     },
     async consume(key: string, policy: RatePolicy, cost = 1): Promise<Decision> {
-      checkConsume(policy, cost);
-      const state = base + key;
-      const nowUs = clock ? String(Math.floor(clock() * 1000)) : "";
-      const [allowed, remaining, resetMs, retryAfterMs, first] = await cmd.vigilRateConsume(
-        state,
-        `${state}:n`,
-        policy.limit,
-        policy.windowMs,
-        cost,
-        nowUs,
-      );
-      const decision: Decision = {
-        allowed: allowed === 1,
-        remaining,
-        resetMs,
-        retryAfterMs,
-        limit: policy.limit,
-      };
-      if (allowed !== 1 && cost > 0) decision.firstRefusal = first === 1;
-      return decision;
+      return (await consumeMany([{ key, policy }], cost))[0]!;
     },
+    consumeMany,
     async ping() {
       await redis.ping();
     },

@@ -37,9 +37,37 @@ export interface RateLimiter {
    * nothing and reports whether one unit would be allowed.
    */
   consume(key: string, policy: RatePolicy, cost?: number): Promise<Decision>;
+  /**
+   * Several policies for one request in one atomic step (one round trip on
+   * Redis): consumes them in order and stops at the first refusal, only
+   * looking (cost 0) at the rest, so a refused request spends nothing.
+   */
+  consumeMany?(items: readonly LimitItem[], cost?: number): Promise<Decision[]>;
   /** Resolves when the backing store answers (readiness). */
   ping?(): Promise<void>;
   close?(): Promise<void>;
+}
+
+export interface LimitItem {
+  key: string;
+  policy: RatePolicy;
+}
+
+/** `consumeMany` on limiters that lack it: the same semantics, one call per policy. */
+export async function consumeMany(
+  limiter: RateLimiter,
+  items: readonly LimitItem[],
+  cost = 1,
+): Promise<Decision[]> {
+  if (limiter.consumeMany) return limiter.consumeMany(items, cost);
+  const out: Decision[] = [];
+  let refused = false;
+  for (const { key, policy } of items) {
+    const d = await limiter.consume(key, policy, refused ? 0 : cost);
+    out.push(d);
+    if (!d.allowed && cost > 0) refused = true;
+  }
+  return out;
 }
 
 export const POLICY_NAME = /^[a-z0-9][a-z0-9-]{0,47}$/;
