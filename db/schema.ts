@@ -141,3 +141,64 @@ export const jwtKeys = pgTable("jwt_keys", {
   createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull(),
   retiredAt: timestamp("retired_at", { withTimezone: true, precision: 3 }),
 });
+
+/**
+ * Inline projection `security_signals` (projections/security-signals.ts): one
+ * narrow row per event the threat rules look at, so a rule's window is an
+ * index range scan joined to `events` by its key, never a scan of the log.
+ * `ip` is the client's address as limits see it (IPv4, or the IPv6 /64);
+ * `account` is the user id, or `email:<sha256>` for failures on unknown emails.
+ */
+export const securitySignals = pgTable(
+  "security_signals",
+  {
+    eventId: uuid("event_id").primaryKey(),
+    streamId: text("stream_id").notNull(),
+    streamVersion: bigint("stream_version", { mode: "number" }).notNull(),
+    type: text("type").notNull(),
+    at: timestamp("at", { withTimezone: true, precision: 3 }).notNull(),
+    ip: text("ip"),
+    account: text("account"),
+  },
+  (t) => [
+    index("security_signals_ip_idx").on(t.ip, t.at),
+    index("security_signals_account_idx").on(t.account, t.at),
+    index("security_signals_type_idx").on(t.type, t.at),
+  ],
+);
+
+/** Inline projection `ip_bans` (projections/ip-bans.ts): one row per banned address (IPv4 or IPv6 /64). */
+export const ipBans = pgTable("ip_bans", {
+  ip: text("ip").primaryKey(),
+  until: timestamp("until", { withTimezone: true, precision: 3 }).notNull(),
+  reason: text("reason").notNull(),
+  failures: integer("failures").notNull(),
+  bannedAt: timestamp("banned_at", { withTimezone: true, precision: 3 }).notNull(),
+  liftedAt: timestamp("lifted_at", { withTimezone: true, precision: 3 }),
+  liftedBy: text("lifted_by"),
+  liftReason: text("lift_reason"),
+  version: bigint("version", { mode: "number" }).notNull(),
+});
+
+/** Inline projection `alerts` (projections/alerts.ts): threat alerts and their lifecycle. */
+export const alerts = pgTable(
+  "alerts",
+  {
+    alertId: text("alert_id").primaryKey(),
+    rule: text("rule").notNull(),
+    severity: text("severity").$type<"low" | "medium" | "high" | "critical">().notNull(),
+    subject: text("subject").notNull(),
+    summary: text("summary").notNull(),
+    status: text("status").$type<"open" | "acknowledged" | "resolved">().notNull(),
+    eventIds: jsonb("event_ids").$type<string[]>().notNull(),
+    raisedAt: timestamp("raised_at", { withTimezone: true, precision: 3 }).notNull(),
+    acknowledgedBy: text("acknowledged_by"),
+    acknowledgedAt: timestamp("acknowledged_at", { withTimezone: true, precision: 3 }),
+    acknowledgedNote: text("acknowledged_note"),
+    resolvedBy: text("resolved_by"),
+    resolvedAt: timestamp("resolved_at", { withTimezone: true, precision: 3 }),
+    resolvedNote: text("resolved_note"),
+    version: bigint("version", { mode: "number" }).notNull(),
+  },
+  (t) => [index("alerts_raised_at_idx").on(t.raisedAt, t.alertId)],
+);
