@@ -130,6 +130,26 @@ export const refreshTokens = pgTable(
 );
 
 /**
+ * Inline projection `email_tokens` (projections/email-tokens.ts): single-use
+ * verification and password-reset tokens by SHA-256 of the token. `status` is
+ * pending | used | superseded | cancelled; expiry is checked against `expires_at`.
+ */
+export const emailTokens = pgTable(
+  "email_tokens",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    userId: uuid("user_id").notNull(),
+    purpose: text("purpose").$type<"verify_email" | "password_reset">().notNull(),
+    email: text("email").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, precision: 3 }).notNull(),
+    status: text("status").$type<"pending" | "used" | "superseded" | "cancelled">().notNull(),
+    closedAt: timestamp("closed_at", { withTimezone: true, precision: 3 }),
+  },
+  (t) => [index("email_tokens_user_purpose_idx").on(t.userId, t.purpose)],
+);
+
+/**
  * JWT signing keys (src/auth/jwt-key-store.ts). Not a projection: keys are
  * secrets and never enter the log. Private keys are AES-256-GCM encrypted with
  * the ENCRYPTION_KEY keyring.

@@ -1,4 +1,5 @@
 /** Every projection Vigil maintains. Feature folders add theirs here. */
+import { emailTokensProjection } from "./email-tokens.ts";
 import { eventStatsProjection } from "./event-stats.ts";
 import { sessionsProjection } from "./sessions.ts";
 import type { Projection } from "./types.ts";
@@ -10,6 +11,7 @@ export const allProjections: readonly Projection[] = [
   eventStatsProjection,
   usersProjection,
   sessionsProjection,
+  emailTokensProjection,
 ];
 
 export const inlineProjections = (ps: readonly Projection[] = allProjections) =>

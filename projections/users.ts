@@ -12,7 +12,10 @@ import type { Sql } from "../db/client.ts";
 import type {
   AccountLocked,
   LoginFailed,
+  PasswordChanged,
+  PasswordChangeFailed,
   PasswordRehashed,
+  PasswordResetCompleted,
   UserRegistered,
 } from "../events/catalog/identity.ts";
 import type { EventOf } from "../events/catalog/index.ts";
@@ -27,6 +30,12 @@ export const USER_STREAM_EVENTS = [
   "AccountLocked",
   "AccountUnlocked",
   "PasswordRehashed",
+  "EmailVerificationRequested",
+  "EmailVerified",
+  "PasswordResetRequested",
+  "PasswordResetCompleted",
+  "PasswordChanged",
+  "PasswordChangeFailed",
 ] as const;
 
 type Handler = (sql: Sql, e: StoredEvent, userId: string) => Promise<void>;
@@ -74,6 +83,23 @@ const handlers: Record<(typeof USER_STREAM_EVENTS)[number], Handler> = {
   async PasswordRehashed(sql, e, id) {
     const d = e.data as EventOf<typeof PasswordRehashed>["data"];
     await update(sql, e, id, ["password_hash = $3"], [d.passwordHash]);
+  },
+  // Token state lives in `email_tokens` (projections/email-tokens.ts); here only the version moves.
+  EmailVerificationRequested: (sql, e, id) => update(sql, e, id, []),
+  PasswordResetRequested: (sql, e, id) => update(sql, e, id, []),
+  EmailVerified: (sql, e, id) => update(sql, e, id, ["email_verified = true"]),
+  // A new password starts a clean failure count; a lock is lifted only by AccountUnlocked.
+  async PasswordResetCompleted(sql, e, id) {
+    const d = e.data as EventOf<typeof PasswordResetCompleted>["data"];
+    await update(sql, e, id, ["password_hash = $3", "failed_logins = 0"], [d.passwordHash]);
+  },
+  async PasswordChanged(sql, e, id) {
+    const d = e.data as EventOf<typeof PasswordChanged>["data"];
+    await update(sql, e, id, ["password_hash = $3", "failed_logins = 0"], [d.passwordHash]);
+  },
+  async PasswordChangeFailed(sql, e, id) {
+    const d = e.data as EventOf<typeof PasswordChangeFailed>["data"];
+    await update(sql, e, id, d.reason === "invalid_password" ? ["failed_logins = failed_logins + 1"] : []);
   },
 };
 

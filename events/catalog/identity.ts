@@ -88,6 +88,77 @@ export const PasswordRehashed = defineEvent({
   schema: z.object({ userId, passwordHash }),
 });
 
+/** SHA-256 hex of a single-use email token: the token itself is never in the log. */
+const tokenHash = z.string().regex(/^[0-9a-f]{64}$/, "must be a SHA-256 hex digest");
+
+export const EmailVerificationRequested = defineEvent({
+  type: "EmailVerificationRequested",
+  domain: "identity",
+  description:
+    "A single-use verification link was issued for `email`. Only the token's hash is recorded; the emailed token is derived from this event's id with a server key (src/identity/link-tokens.ts). Earlier unused verification links of the user stop working.",
+  version: 1,
+  schema: z.object({ userId, tokenHash, expiresAt: z.iso.datetime(), email }),
+});
+
+export const EmailVerified = defineEvent({
+  type: "EmailVerified",
+  domain: "identity",
+  description: "The owner proved control of `email` with the verification token whose hash is `tokenHash`.",
+  version: 1,
+  schema: z.object({ userId, email, tokenHash }),
+});
+
+export const PasswordResetRequested = defineEvent({
+  type: "PasswordResetRequested",
+  domain: "identity",
+  description:
+    "A single-use password-reset token was issued (the user asked, or an administrator required it: `reason`). Only its hash is recorded; earlier unused reset tokens of the user stop working.",
+  version: 1,
+  schema: z.object({
+    userId,
+    tokenHash,
+    expiresAt: z.iso.datetime(),
+    email,
+    reason: z.string().min(1).max(200),
+  }),
+});
+
+export const PasswordResetRequestIgnored = defineEvent({
+  type: "PasswordResetRequestIgnored",
+  domain: "identity",
+  description:
+    "A password reset was asked for an email with no usable account; nothing was sent. Recorded (in a `reset-unknown-*` shard, with only a hash of the email) so the request costs what a real one costs and auditors see enumeration attempts.",
+  version: 1,
+  schema: z.object({ emailHash, reason: z.enum(["unknown_email", "account_disabled"]) }),
+});
+
+export const PasswordResetCompleted = defineEvent({
+  type: "PasswordResetCompleted",
+  domain: "identity",
+  description:
+    "The password was replaced through the reset token `tokenHash`; every session of the user is revoked with it.",
+  version: 1,
+  schema: z.object({ userId, passwordHash, tokenHash, email }),
+});
+
+export const PasswordChanged = defineEvent({
+  type: "PasswordChanged",
+  domain: "identity",
+  description:
+    "The signed-in user changed their password (the current one was checked); their other sessions are revoked.",
+  version: 1,
+  schema: z.object({ userId, passwordHash, email }),
+});
+
+export const PasswordChangeFailed = defineEvent({
+  type: "PasswordChangeFailed",
+  domain: "identity",
+  description:
+    "A password change was refused because the current password was wrong (counts toward the lockout like a failed login) or the account is locked.",
+  version: 1,
+  schema: z.object({ userId, reason: z.enum(["invalid_password", "account_locked"]) }),
+});
+
 export const identityEvents = [
   UserRegistered,
   LoginSucceeded,
@@ -95,4 +166,11 @@ export const identityEvents = [
   AccountLocked,
   AccountUnlocked,
   PasswordRehashed,
+  EmailVerificationRequested,
+  EmailVerified,
+  PasswordResetRequested,
+  PasswordResetRequestIgnored,
+  PasswordResetCompleted,
+  PasswordChanged,
+  PasswordChangeFailed,
 ];
