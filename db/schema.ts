@@ -222,3 +222,86 @@ export const alerts = pgTable(
   },
   (t) => [index("alerts_raised_at_idx").on(t.raisedAt, t.alertId)],
 );
+
+/**
+ * Inline projection `api_keys` (projections/api-keys.ts): one row per key, found
+ * by the SHA-256 of the whole key. The key itself is never stored; `prefix` is
+ * its first characters, for people to recognise it in a list.
+ */
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    keyId: uuid("key_id").primaryKey(),
+    userId: uuid("user_id").notNull(),
+    name: text("name").notNull(),
+    scopes: jsonb("scopes").$type<string[]>().notNull(),
+    prefix: text("prefix").notNull(),
+    keyHash: text("key_hash").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, precision: 3 }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true, precision: 3 }),
+    revokeReason: text("revoke_reason"),
+    version: bigint("version", { mode: "number" }).notNull(),
+  },
+  (t) => [
+    uniqueIndex("api_keys_key_hash_key").on(t.keyHash),
+    index("api_keys_user_id_idx").on(t.userId, t.createdAt),
+  ],
+);
+
+/**
+ * Last use of each API key (src/api-keys/authenticate.ts). Not a projection and
+ * not from the log: a request is not a fact worth an event, so this is a plain
+ * UPDATE at most once a minute per key. Rebuilds and replay leave it alone.
+ */
+export const apiKeyUsage = pgTable("api_key_usage", {
+  keyId: uuid("key_id").primaryKey(),
+  lastUsedAt: timestamp("last_used_at", { withTimezone: true, precision: 3 }).notNull(),
+  lastUsedIp: text("last_used_ip"),
+});
+
+/**
+ * Inline projection `mfa` (projections/mfa.ts): each user's second factor as the
+ * log states it: enabled or not, the key id sealing the secret, the last TOTP
+ * time step accepted (replay guard), backup code hashes (null once used) and the
+ * recent failures (the 5-per-15-minutes limit). `version` is the `mfa-<user>` stream's.
+ */
+export const mfaFactors = pgTable("mfa_factors", {
+  userId: uuid("user_id").primaryKey(),
+  totpEnabled: boolean("totp_enabled").notNull(),
+  enabledAt: timestamp("enabled_at", { withTimezone: true, precision: 3 }),
+  secretKeyId: text("secret_key_id"),
+  lastTimeStep: bigint("last_time_step", { mode: "number" }),
+  backupSalt: text("backup_salt"),
+  backupHashes: jsonb("backup_hashes").$type<(string | null)[]>().notNull(),
+  recentFailures: jsonb("recent_failures").$type<string[]>().notNull(),
+  version: bigint("version", { mode: "number" }).notNull(),
+});
+
+/** Inline projection `mfa`: login challenges (the mfaToken, by SHA-256), single use. */
+export const mfaChallenges = pgTable(
+  "mfa_challenges",
+  {
+    challengeHash: text("challenge_hash").primaryKey(),
+    userId: uuid("user_id").notNull(),
+    deviceTrusted: boolean("device_trusted").notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, precision: 3 }).notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true, precision: 3 }),
+  },
+  (t) => [index("mfa_challenges_user_id_idx").on(t.userId)],
+);
+
+/**
+ * TOTP secrets, AES-256-GCM sealed with the ENCRYPTION_KEY keyring (the key id
+ * is inside each ciphertext). Not a projection: a secret is not a fact and never
+ * enters the log; the `mfa` projection rebuilds without it. Written by the MFA
+ * commands in the same transaction as their events; `keys rotate-encryption`
+ * re-seals it under the current key.
+ */
+export const totpSecrets = pgTable("totp_secrets", {
+  userId: uuid("user_id").primaryKey(),
+  pendingSecret: text("pending_secret"),
+  pendingCreatedAt: timestamp("pending_created_at", { withTimezone: true, precision: 3 }),
+  activeSecret: text("active_secret"),
+  updatedAt: timestamp("updated_at", { withTimezone: true, precision: 3 }).notNull(),
+});
