@@ -64,6 +64,12 @@ export interface AuthConfig {
   adminIdleTimeoutSeconds: number;
   /** Refuse password login until the email is verified (default: true in production only). */
   requireEmailVerification: boolean;
+  /** Lifetime of an email verification link / a password reset token. */
+  emailVerificationTtlSeconds: number;
+  passwordResetTtlSeconds: number;
+  /** Links in emails: templates with `{token}`, defaulting to PUBLIC_URL + /verify-email and /reset-password. */
+  verifyUrlTemplate: string;
+  resetUrlTemplate: string;
 }
 
 export class ConfigError extends Error {
@@ -99,6 +105,21 @@ const url = (protocols: string[]) =>
       message: `must be a URL with scheme ${protocols.join(" or ")}`,
     })
     .optional();
+
+/** A URL with a `{token}` placeholder, e.g. https://app.example.com/reset?token={token}. */
+const linkTemplate = z
+  .string()
+  .trim()
+  .refine(
+    (s) =>
+      s.includes("{token}") &&
+      URL.canParse(s.replace("{token}", "x")) &&
+      ["http:", "https:"].includes(new URL(s.replace("{token}", "x")).protocol),
+    {
+      message: "must be an http(s) URL containing {token}",
+    },
+  )
+  .optional();
 
 const origin = z.string().refine((o) => o === "*" || (URL.canParse(o) && new URL(o).origin === o), {
   message: "must be `*` or an origin like https://app.example.com (scheme, host, optional port; no path)",
@@ -139,6 +160,11 @@ const schema = z.object({
   SESSION_IDLE_MINUTES: intIn(1, 30 * 24 * 60, 30),
   SESSION_IDLE_MINUTES_ADMIN: intIn(1, 30 * 24 * 60, 15),
   REQUIRE_EMAIL_VERIFICATION: z.enum(["true", "false", "1", "0", "yes", "no"]).optional(),
+  EMAIL_VERIFICATION_TTL_HOURS: intIn(1, 30 * 24, 24),
+  PASSWORD_RESET_TTL_MINUTES: intIn(5, 24 * 60, 60),
+  PUBLIC_URL: url(["http:", "https:"]),
+  VERIFY_URL_TEMPLATE: linkTemplate,
+  RESET_URL_TEMPLATE: linkTemplate,
   RATE_LIMITS_ENABLED: bool(true),
   RATE_LIMIT_STORE_TIMEOUT_MS: intIn(5, 5000, 100),
   RATE_LIMIT_IP_PER_MINUTE: intIn(1, 1_000_000_000, 60),
@@ -207,6 +233,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
 
   const e = parsed.data;
+  const publicUrl = (e.PUBLIC_URL ?? "http://localhost:3000").replace(/\/+$/, "");
   return {
     env: e.NODE_ENV,
     port: e.PORT,
@@ -240,6 +267,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         e.REQUIRE_EMAIL_VERIFICATION === undefined
           ? e.NODE_ENV === "production"
           : ["true", "1", "yes"].includes(e.REQUIRE_EMAIL_VERIFICATION),
+      emailVerificationTtlSeconds: e.EMAIL_VERIFICATION_TTL_HOURS * 3600,
+      passwordResetTtlSeconds: e.PASSWORD_RESET_TTL_MINUTES * 60,
+      verifyUrlTemplate: e.VERIFY_URL_TEMPLATE ?? `${publicUrl}/verify-email?token={token}`,
+      resetUrlTemplate: e.RESET_URL_TEMPLATE ?? `${publicUrl}/reset-password?token={token}`,
     },
     rateLimit: {
       enabled: e.RATE_LIMITS_ENABLED,

@@ -9,6 +9,7 @@ import type { Config } from "../config.ts";
 import { createKeyring, type Keyring } from "../crypto/aead.ts";
 import { createDeviceTokens, type DeviceTokens } from "../crypto/device-token.ts";
 import { createTokenIssuer, JwtKeys, type KeyStoreBackend, type TokenIssuer } from "../crypto/jwt.ts";
+import { createLinkTokens, type LinkTokens } from "../crypto/link-tokens.ts";
 import { createPasswordHasher, type PasswordHasher, type PasswordHasherOptions } from "../crypto/password.ts";
 import { postgresKeyStoreBackend } from "./jwt-key-store.ts";
 import { memorySessionGuard, type SessionGuard } from "./session-guard.ts";
@@ -19,6 +20,8 @@ export interface AuthServices {
   keys: JwtKeys;
   tokens: TokenIssuer;
   devices: DeviceTokens;
+  /** Email verification and password-reset tokens, derived from their event's id. */
+  links: LinkTokens;
   guard: SessionGuard;
   close(): Promise<void>;
 }
@@ -91,6 +94,7 @@ export async function createAuthServices(opts: AuthServicesOptions): Promise<Aut
     clock: now,
   });
   const devices = createDeviceTokens({ key: await deriveKey(master.key, "vigil:device-token"), clock: now });
+  const links = createLinkTokens(await deriveKey(master.key, "vigil:link-token"));
   const guard =
     opts.guard ??
     (config.redisUrl
@@ -102,6 +106,7 @@ export async function createAuthServices(opts: AuthServicesOptions): Promise<Aut
     keys,
     tokens,
     devices,
+    links,
     guard,
     async close() {
       await passwords.close();

@@ -44,6 +44,8 @@ export const ERROR_CODES = {
   session_revoked: { status: 401, title: "Session revoked" },
   invalid_refresh_token: { status: 401, title: "Invalid refresh token" },
   refresh_token_reused: { status: 401, title: "Refresh token reused" },
+  // One code for unknown, expired, used and superseded email tokens: it reveals nothing.
+  invalid_token: { status: 400, title: "Invalid or expired token" },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

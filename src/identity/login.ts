@@ -76,9 +76,22 @@ export async function login(
           userStream(user.userId),
         ]);
         const state = (await userById(tx, user.userId)) ?? user;
+        // The password was reset or changed while this attempt checked the old hash:
+        // the old password must not start a session after the change committed.
+        const ok =
+          state.passwordHash === user.passwordHash || !passwordOk
+            ? passwordOk
+            : await passwords.verify(state.passwordHash, input.password);
         const { outcome, events } = decideLogin(
           state,
-          { now: deps.clock.now(), passwordOk, deviceTrusted, sessionId, emailHash, rehashed },
+          {
+            now: deps.clock.now(),
+            passwordOk: ok,
+            deviceTrusted,
+            sessionId,
+            emailHash,
+            rehashed: ok && state.passwordHash === user.passwordHash ? rehashed : null,
+          },
           policy,
         );
         // SEAM (MFA): when hasMfa(state), a correct password must not start a session:
@@ -136,7 +149,8 @@ async function unknownEmail(
   throw refusal(decideUnknownLogin(count - 1, now, policy), now);
 }
 
-function refusal(outcome: Refusal, now: Date): AppError {
+/** The problem a refused password check answers with (also used by password change). */
+export function refusal(outcome: Refusal, now: Date): AppError {
   switch (outcome.kind) {
     case "invalid_password":
       return new AppError("invalid_credentials", "The email or password is incorrect", {

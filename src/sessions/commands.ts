@@ -116,6 +116,28 @@ async function guardLastSeen(deps: AuthDeps, sids: string[]): Promise<Map<string
   }
 }
 
+/**
+ * Inside the caller's transaction (e.g. with the password change that causes it):
+ * appends the revocations; returns the ids to pass to `markRevoked` after commit.
+ * A session changed meanwhile raises ConcurrencyError: the caller decides again.
+ */
+export async function revokeSessionsIn(
+  tx: Sql,
+  deps: AuthDeps,
+  sessions: readonly SessionState[],
+  reason: SessionRevokeReason,
+  metadata: EventMetadata,
+): Promise<string[]> {
+  const out: string[] = [];
+  for (const s of sessions) {
+    const events = decideRevoke(s, reason);
+    if (events.length === 0) continue;
+    await deps.store.appendIn(tx, sessionStream(s.sessionId), s.version, events, metadata);
+    out.push(s.sessionId);
+  }
+  return out;
+}
+
 /** Revokes sessions in one transaction (retrying on a concurrent change); returns those it ended. */
 export async function revokeSessions(
   deps: AuthDeps,
@@ -126,16 +148,7 @@ export async function revokeSessions(
   let targets = sessions;
   for (let attempt = 0; ; attempt++) {
     try {
-      const ended = await deps.db.transaction(async (tx) => {
-        const out: string[] = [];
-        for (const s of targets) {
-          const events = decideRevoke(s, reason);
-          if (events.length === 0) continue;
-          await deps.store.appendIn(tx, sessionStream(s.sessionId), s.version, events, metadata);
-          out.push(s.sessionId);
-        }
-        return out;
-      });
+      const ended = await deps.db.transaction((tx) => revokeSessionsIn(tx, deps, targets, reason, metadata));
       await markRevoked(deps, ended);
       return ended;
     } catch (err) {
