@@ -11,7 +11,7 @@
 import { asyncProjections } from "../projections/index.ts";
 import { runProjections } from "../projections/runner.ts";
 import { coreRoutes, createMailer, createQueue, startWorkers } from "../workers/index.ts";
-import { jobRoutes } from "./features.ts";
+import { jobHandlers, jobRoutes } from "./features.ts";
 import type { RuntimeExtension } from "./runtime.ts";
 
 export interface BackgroundOptions {
@@ -50,6 +50,7 @@ export function background(opts: BackgroundOptions = {}): RuntimeExtension {
       queue,
       mailer,
       routes: [...coreRoutes({ securityEmail: config.securityEmail }), ...jobRoutes],
+      handlers: jobHandlers(deps, mailer),
       logger,
       pollMs: opts.pollMs,
     });

@@ -4,11 +4,18 @@
  *   export const identity: Feature = (app, deps) => app.route("/v1", identityRouter(deps));
  */
 import type { JobRoute } from "../workers/dispatcher.ts";
-import type { Feature } from "./app.ts";
-import { identityJobRoutes } from "./identity/email-routes.ts";
+import type { Mailer } from "../workers/email.ts";
+import type { JobHandler } from "../workers/queue.ts";
+import type { AppDeps, Feature } from "./app.ts";
+import { identityJobHandlers, identityJobRoutes } from "./identity/email-routes.ts";
 import { identityFeature } from "./identity/feature.ts";
 
 export const features: Feature[] = [identityFeature];
 
 /** Event → job routes the features contribute (emails, alerts); see workers/dispatcher.ts. */
 export const jobRoutes: JobRoute[] = [...identityJobRoutes];
+
+/** Job handlers beyond `email.send` that the features' routes need, by job name. */
+export function jobHandlers(deps: AppDeps, mailer: Mailer): Record<string, JobHandler> {
+  return { ...identityJobHandlers(deps, mailer) };
+}

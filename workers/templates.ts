@@ -34,3 +34,130 @@ export function chainBrokenEmail(
     ].join("\n"),
   };
 }
+
+/** Where a request came from, for notices: time, IP, device (already single-line). */
+export interface RequestOrigin {
+  at: Date;
+  ip?: string | null;
+  userAgent?: string | null;
+}
+
+function originLines(o: RequestOrigin): string[] {
+  const lines = [`Time: ${o.at.toISOString()}`];
+  if (o.ip) lines.push(`IP address: ${o.ip}`);
+  // A header value may not break lines in a text body we compose (nor smuggle headers).
+  if (o.userAgent) lines.push(`Device: ${o.userAgent.replace(/[\r\n]+/g, " ")}`);
+  return lines;
+}
+
+export function newSignInEmail(to: string, origin: RequestOrigin): MailMessage {
+  return {
+    to,
+    subject: "New sign-in to your Vigil account",
+    text: [
+      "Your account was just signed in to from a device we have not seen before.",
+      "",
+      ...originLines(origin),
+      "",
+      "If this was you, there is nothing to do. If not, change your password now and",
+      "revoke the session from your session list.",
+    ].join("\n"),
+  };
+}
+
+export function accountLockedEmail(
+  to: string,
+  lock: { failures: number; until: string },
+  origin: RequestOrigin,
+): MailMessage {
+  return {
+    to,
+    subject: "Your Vigil account was locked",
+    text: [
+      `After ${lock.failures} failed sign-in attempts in a row, password sign-in to your account`,
+      `is locked until ${lock.until}.`,
+      "",
+      "Last attempt:",
+      ...originLines(origin),
+      "",
+      "Devices you have signed in from before can still sign in. If these attempts were not",
+      "yours, someone may be guessing your password: choose a strong, unique one. Resetting",
+      "your password by email also lifts the lock.",
+    ].join("\n"),
+  };
+}
+
+const hoursOrMinutes = (from: Date, until: Date) => {
+  const minutes = Math.round((until.getTime() - from.getTime()) / 60_000);
+  return minutes >= 120 ? `${Math.round(minutes / 60)} hours` : `${minutes} minutes`;
+};
+
+export function verificationEmail(to: string, link: string, issuedAt: Date, expiresAt: Date): MailMessage {
+  return {
+    to,
+    subject: "Confirm your email address for Vigil",
+    text: [
+      "Confirm that this address belongs to your Vigil account by opening this link:",
+      "",
+      link,
+      "",
+      `The link works once and expires in ${hoursOrMinutes(issuedAt, expiresAt)} (${expiresAt.toISOString()}).`,
+      "A newer link replaces this one. If you did not create an account, ignore this email.",
+    ].join("\n"),
+  };
+}
+
+export function passwordResetEmail(
+  to: string,
+  link: string,
+  issuedAt: Date,
+  expiresAt: Date,
+  reason: string,
+  origin: RequestOrigin,
+): MailMessage {
+  const requested =
+    reason === "forgot_password"
+      ? [
+          "Someone (hopefully you) asked to reset the password of your Vigil account.",
+          "",
+          ...originLines(origin),
+        ]
+      : [
+          `You are asked to set a new password for your Vigil account (reason: ${reason.replace(/[\r\n]+/g, " ")}).`,
+        ];
+  return {
+    to,
+    subject: "Reset your Vigil password",
+    text: [
+      ...requested,
+      "",
+      "Choose a new password here:",
+      "",
+      link,
+      "",
+      `The link works once and expires in ${hoursOrMinutes(issuedAt, expiresAt)} (${expiresAt.toISOString()}).`,
+      "Setting a new password signs you out everywhere. If you did not ask for this, ignore this",
+      "email: your password stays as it is.",
+    ].join("\n"),
+  };
+}
+
+export function passwordChangedEmail(
+  to: string,
+  how: "changed" | "reset",
+  origin: RequestOrigin,
+): MailMessage {
+  return {
+    to,
+    subject: "Your Vigil password was changed",
+    text: [
+      how === "reset"
+        ? "The password of your Vigil account was just reset with an emailed link; every session was signed out."
+        : "The password of your Vigil account was just changed; your other sessions were signed out.",
+      "",
+      ...originLines(origin),
+      "",
+      "If this was not you, reset your password now and contact your administrator.",
+    ].join("\n"),
+  };
+}

@@ -1,66 +1,160 @@
 /**
  * Emails the identity events cause, as dispatcher routes (workers/dispatcher.ts):
- * a new-sign-in notice for logins from devices we do not know, and a notice
- * when an account locks. The address is in the event (LoginSucceeded and
- * AccountLocked carry `email`) because routes are synchronous functions of the
- * event; where the request came from is in its metadata.
+ * the verification and password-reset links, a notice when the password
+ * changes or is reset, a new-sign-in notice for logins from devices we do not
+ * know, and a notice when an account locks. Addresses are in the events
+ * because routes are synchronous functions of the event; where the request
+ * came from is in its metadata.
+ *
+ * Link emails are their own job (`identity.link-email`), whose payload holds
+ * the event id but no token: the handler derives the token from that id with
+ * the server's link key (src/crypto/link-tokens.ts) when it sends. So neither
+ * the log, nor Redis, nor a failed job kept for inspection holds a usable link.
  */
-
-import type { AccountLocked, LoginSucceeded } from "../../events/catalog/identity.ts";
+import { z } from "zod";
+import type {
+  AccountLocked,
+  EmailVerificationRequested,
+  LoginSucceeded,
+  PasswordChanged,
+  PasswordResetCompleted,
+  PasswordResetRequested,
+} from "../../events/catalog/identity.ts";
 import type { EventOf } from "../../events/catalog/index.ts";
 import type { StoredEvent } from "../../events/types.ts";
 import { eventJob, type JobRoute } from "../../workers/dispatcher.ts";
-import { EMAIL_SEND } from "../../workers/email.ts";
+import { EMAIL_SEND, type Mailer } from "../../workers/email.ts";
+import { type JobHandler, PermanentJobError } from "../../workers/queue.ts";
+import {
+  accountLockedEmail,
+  newSignInEmail,
+  passwordChangedEmail,
+  passwordResetEmail,
+  type RequestOrigin,
+  verificationEmail,
+} from "../../workers/templates.ts";
+import type { AppDeps } from "../app.ts";
+import { resetUrl } from "./password-reset.ts";
+import { verifyUrl } from "./verification.ts";
 
-function where(e: StoredEvent): string[] {
-  const lines = [`Time: ${e.recordedAt.toISOString()}`];
-  if (e.metadata.ip) lines.push(`IP address: ${e.metadata.ip}`);
-  if (e.metadata.userAgent) lines.push(`Device: ${e.metadata.userAgent.replace(/[\r\n]+/g, " ")}`);
-  return lines;
+export const LINK_EMAIL = "identity.link-email";
+
+const origin = (e: StoredEvent): RequestOrigin => ({
+  at: e.recordedAt,
+  ip: e.metadata.ip,
+  userAgent: e.metadata.userAgent,
+});
+
+const linkJobSchema = z.object({
+  purpose: z.enum(["verify_email", "password_reset"]),
+  eventId: z.uuid(),
+  to: z.email(),
+  issuedAt: z.iso.datetime(),
+  expiresAt: z.iso.datetime(),
+  reason: z.string().max(200).optional(),
+  ip: z.string().max(64).nullable(),
+  userAgent: z.string().max(512).nullable(),
+});
+type LinkJob = z.infer<typeof linkJobSchema>;
+
+function linkJob(
+  e: StoredEvent,
+  purpose: LinkJob["purpose"],
+  to: string,
+  expiresAt: string,
+  reason?: string,
+) {
+  const data: LinkJob = {
+    purpose,
+    eventId: e.eventId,
+    to,
+    issuedAt: e.recordedAt.toISOString(),
+    expiresAt,
+    ...(reason === undefined ? {} : { reason }),
+    ip: e.metadata.ip,
+    userAgent: e.metadata.userAgent,
+  };
+  return eventJob(e, LINK_EMAIL, data);
 }
 
 export const identityJobRoutes: JobRoute[] = [
   {
+    eventType: "EmailVerificationRequested",
+    jobs(e) {
+      const d = e.data as EventOf<typeof EmailVerificationRequested>["data"];
+      return [linkJob(e, "verify_email", d.email, d.expiresAt)];
+    },
+  },
+  {
+    eventType: "PasswordResetRequested",
+    jobs(e) {
+      const d = e.data as EventOf<typeof PasswordResetRequested>["data"];
+      return [linkJob(e, "password_reset", d.email, d.expiresAt, d.reason)];
+    },
+  },
+  {
+    eventType: "PasswordChanged",
+    jobs(e) {
+      const d = e.data as EventOf<typeof PasswordChanged>["data"];
+      return [eventJob(e, EMAIL_SEND, passwordChangedEmail(d.email, "changed", origin(e)))];
+    },
+  },
+  {
+    eventType: "PasswordResetCompleted",
+    jobs(e) {
+      const d = e.data as EventOf<typeof PasswordResetCompleted>["data"];
+      return [eventJob(e, EMAIL_SEND, passwordChangedEmail(d.email, "reset", origin(e)))];
+    },
+  },
+  {
     eventType: "LoginSucceeded",
-    jobs(event) {
-      const d = event.data as EventOf<typeof LoginSucceeded>["data"];
+    jobs(e) {
+      const d = e.data as EventOf<typeof LoginSucceeded>["data"];
       if (d.deviceTrusted) return [];
-      return [
-        eventJob(event, EMAIL_SEND, {
-          to: d.email,
-          subject: "New sign-in to your Vigil account",
-          text: [
-            "Your account was just signed in to from a device we have not seen before.",
-            "",
-            ...where(event),
-            "",
-            "If this was you, there is nothing to do. If not, change your password now and",
-            "revoke the session from your session list.",
-          ].join("\n"),
-        }),
-      ];
+      return [eventJob(e, EMAIL_SEND, newSignInEmail(d.email, origin(e)))];
     },
   },
   {
     eventType: "AccountLocked",
-    jobs(event) {
-      const d = event.data as EventOf<typeof AccountLocked>["data"];
-      return [
-        eventJob(event, EMAIL_SEND, {
-          to: d.email,
-          subject: "Your Vigil account was locked",
-          text: [
-            `After ${d.failures} failed sign-in attempts in a row, password sign-in to your account`,
-            `is locked until ${d.until}.`,
-            "",
-            "Last attempt:",
-            ...where(event),
-            "",
-            "Devices you have signed in from before can still sign in. If these attempts were not",
-            "yours, someone may be guessing your password: choose a strong, unique one.",
-          ].join("\n"),
-        }),
-      ];
+    jobs(e) {
+      const d = e.data as EventOf<typeof AccountLocked>["data"];
+      return [eventJob(e, EMAIL_SEND, accountLockedEmail(d.email, d, origin(e)))];
     },
   },
 ];
+
+/** The `identity.link-email` handler: derives the token, builds the link, sends. */
+export function linkEmailHandler(deps: AppDeps, mailer: Mailer): JobHandler {
+  return async (data) => {
+    const parsed = linkJobSchema.safeParse(data);
+    if (!parsed.success) throw new PermanentJobError("invalid link-email job");
+    if (!deps.auth) throw new PermanentJobError("link emails need AppDeps.auth (the link key)");
+    const j = parsed.data;
+    const token = await deps.auth.links.derive(j.purpose, j.eventId);
+    const issuedAt = new Date(j.issuedAt);
+    const expiresAt = new Date(j.expiresAt);
+    // A retry after the link expired would send a dead link: drop it instead.
+    if (expiresAt.getTime() <= deps.clock.now().getTime())
+      throw new PermanentJobError("link expired before it was sent");
+    const msg =
+      j.purpose === "verify_email"
+        ? verificationEmail(j.to, verifyUrl(deps, token), issuedAt, expiresAt)
+        : passwordResetEmail(
+            j.to,
+            resetUrl(deps, token),
+            issuedAt,
+            expiresAt,
+            j.reason ?? "forgot_password",
+            {
+              at: issuedAt,
+              ip: j.ip,
+              userAgent: j.userAgent,
+            },
+          );
+    await mailer.send(msg);
+  };
+}
+
+export function identityJobHandlers(deps: AppDeps, mailer: Mailer): Record<string, JobHandler> {
+  return { [LINK_EMAIL]: linkEmailHandler(deps, mailer) };
+}

@@ -37,7 +37,7 @@ describe("POST /v1/auth/register", () => {
     const again = await api.register("ADA@example.com ", PASSWORD);
     expect(again.status).toBe(409);
     expect(again.body).toMatchObject({ code: "email_taken" });
-    expect(await types()).toEqual(["UserRegistered"]);
+    expect(await types()).toEqual(["UserRegistered", "EmailVerificationRequested"]);
   });
 
   it("lists invalid fields as validation_failed", async () => {
@@ -79,8 +79,13 @@ describe("POST /v1/auth/login", () => {
       deviceToken: expect.stringMatching(/^d1\./),
     });
     expect(res.headers.get("Cache-Control")).toBe("no-store");
-    expect(await types()).toEqual(["UserRegistered", "LoginSucceeded", "SessionStarted"]);
-    const started = (await h.events())[2]!;
+    expect(await types()).toEqual([
+      "UserRegistered",
+      "EmailVerificationRequested",
+      "LoginSucceeded",
+      "SessionStarted",
+    ]);
+    const started = (await h.events())[3]!;
     expect(started.streamId).toBe(`session-${res.body!.sessionId}`);
     expect(started.data).toMatchObject({ userAgent: "vitest-browser", refreshTokenHash: expect.any(String) });
     expect(JSON.stringify(started)).not.toContain(res.body!.refreshToken);

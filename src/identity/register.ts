@@ -1,7 +1,8 @@
 /**
  * Registration. The password is checked against the policy and hashed; the
  * `users` projection's unique index on lower(email) is what refuses a racing
- * duplicate: its violation rolls the UserRegistered append back (409).
+ * duplicate: its violation rolls the UserRegistered append back (409). The
+ * first email-verification link is issued in the same append.
  */
 import { isUniqueViolation } from "../../db/client.ts";
 import { uuidv7 } from "../../events/ids.ts";
@@ -9,6 +10,7 @@ import type { EventMetadata } from "../../events/types.ts";
 import type { AuthDeps } from "../auth/deps.ts";
 import { checkPassword } from "../crypto/password-policy.ts";
 import { AppError } from "../http/errors.ts";
+import { deriveToken } from "./email-token.ts";
 import { normaliseEmail, type UserState, userById, userStream } from "./user.ts";
 
 export interface RegisterInput {
@@ -35,11 +37,20 @@ export async function register(
   }
   const userId = uuidv7();
   const passwordHash = await deps.auth.passwords.hash(input.password);
+  // The first verification link is issued with the account, in the same append.
+  const link = await deriveToken(deps, "verify_email");
   try {
     await deps.store.append(
       userStream(userId),
       "no_stream",
-      [{ type: "UserRegistered", data: { userId, email, displayName, roles: DEFAULT_ROLES, passwordHash } }],
+      [
+        { type: "UserRegistered", data: { userId, email, displayName, roles: DEFAULT_ROLES, passwordHash } },
+        {
+          type: "EmailVerificationRequested",
+          eventId: link.eventId,
+          data: { userId, tokenHash: link.tokenHash, expiresAt: link.expiresAt.toISOString(), email },
+        },
+      ],
       { ...metadata, actor: metadata.actor === "anonymous" ? `user:${userId}` : metadata.actor },
     );
   } catch (err) {

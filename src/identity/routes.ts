@@ -5,6 +5,7 @@ import { requireAuth } from "../auth/middleware.ts";
 import { AppError } from "../http/errors.ts";
 import { eventMetadata } from "../http/metadata.ts";
 import { createRouter, problemContent } from "../http/router.ts";
+import { limitAuthenticated, limitLogin, limitRegister } from "../security/ratelimit/index.ts";
 import { login } from "./login.ts";
 import { register } from "./register.ts";
 import { EmailSchema, LoginResponseSchema, UserSchema, userBody } from "./schemas.ts";
@@ -15,55 +16,61 @@ const json = <S extends z.ZodType>(schema: S, description: string) => ({
   content: { "application/json": { schema } },
 });
 
-const registerRoute = createRoute({
-  method: "post",
-  path: "/auth/register",
-  tags: ["identity"],
-  summary: "Create an account",
-  request: {
-    body: {
-      required: true,
-      content: {
-        "application/json": {
-          schema: z.object({
-            email: EmailSchema,
-            password: z.string().min(1).max(1024).openapi({ example: "correct horse battery staple" }),
-            displayName: z.string().trim().min(1).max(100).optional(),
-          }),
+const registerRoute = (deps: AuthDeps) =>
+  createRoute({
+    method: "post",
+    path: "/auth/register",
+    middleware: [limitRegister(deps)],
+    tags: ["identity"],
+    summary: "Create an account",
+    request: {
+      body: {
+        required: true,
+        content: {
+          "application/json": {
+            schema: z.object({
+              email: EmailSchema,
+              password: z.string().min(1).max(1024).openapi({ example: "correct horse battery staple" }),
+              displayName: z.string().trim().min(1).max(100).optional(),
+            }),
+          },
         },
       },
     },
-  },
-  responses: {
-    201: json(UserSchema, "The account was created"),
-    400: problemContent("`validation_failed`, or `password_policy` with the policy's issues"),
-    409: problemContent("`email_taken`"),
-  },
-});
+    responses: {
+      201: json(UserSchema, "The account was created"),
+      400: problemContent("`validation_failed`, or `password_policy` with the policy's issues"),
+      409: problemContent("`email_taken`"),
+      429: problemContent("`rate_limited` (10 registrations per hour per IP)"),
+    },
+  });
 
-const loginRoute = createRoute({
-  method: "post",
-  path: "/auth/login",
-  tags: ["identity"],
-  summary: "Log in with email and password",
-  request: {
-    headers: z.object({ "x-device-token": z.string().max(256).optional() }),
-    body: {
-      required: true,
-      content: {
-        "application/json": {
-          schema: z.object({ email: EmailSchema, password: z.string().min(1).max(1024) }),
+const loginRoute = (deps: AuthDeps) =>
+  createRoute({
+    method: "post",
+    path: "/auth/login",
+    middleware: [limitLogin(deps)],
+    tags: ["identity"],
+    summary: "Log in with email and password",
+    request: {
+      headers: z.object({ "x-device-token": z.string().max(256).optional() }),
+      body: {
+        required: true,
+        content: {
+          "application/json": {
+            schema: z.object({ email: EmailSchema, password: z.string().min(1).max(1024) }),
+          },
         },
       },
     },
-  },
-  responses: {
-    200: json(LoginResponseSchema, "Logged in: a new session"),
-    401: problemContent("`invalid_credentials`, with `remainingAttempts` once 3 or fewer remain"),
-    403: problemContent("`account_disabled` or `email_not_verified`"),
-    423: problemContent("`account_locked`, with `Retry-After`"),
-  },
-});
+    responses: {
+      200: json(LoginResponseSchema, "Logged in: a new session"),
+      401: problemContent("`invalid_credentials`, with `remainingAttempts` once 3 or fewer remain"),
+      403: problemContent("`account_disabled` or `email_not_verified`"),
+      423: problemContent("`account_locked`, with `Retry-After`"),
+      429: problemContent("`rate_limited` (5 attempts per minute per account and IP)"),
+    },
+  });
 
 export function identityRouter(deps: AuthDeps) {
   const auth = requireAuth(deps);
@@ -72,7 +79,7 @@ export function identityRouter(deps: AuthDeps) {
     path: "/auth/me",
     tags: ["identity"],
     summary: "The authenticated user",
-    middleware: [auth],
+    middleware: [auth, limitAuthenticated(deps)],
     security: [{ bearerAuth: [] }],
     responses: {
       200: json(UserSchema, "The user behind the access token"),
@@ -81,12 +88,12 @@ export function identityRouter(deps: AuthDeps) {
   });
 
   return createRouter()
-    .openapi(registerRoute, async (c) => {
+    .openapi(registerRoute(deps), async (c) => {
       const body = c.req.valid("json");
       const user = await register(deps, body, eventMetadata(c));
       return c.json(userBody(user), 201, { Location: "/v1/auth/me" });
     })
-    .openapi(loginRoute, async (c) => {
+    .openapi(loginRoute(deps), async (c) => {
       const body = c.req.valid("json");
       const result = await login(
         deps,

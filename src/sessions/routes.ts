@@ -9,6 +9,7 @@ import { AppError } from "../http/errors.ts";
 import { eventMetadata } from "../http/metadata.ts";
 import { createRouter, problemContent } from "../http/router.ts";
 import { TokenPairSchema } from "../identity/schemas.ts";
+import { limitAuthenticated } from "../security/ratelimit/index.ts";
 import { refreshSession, revokeSessions } from "./commands.ts";
 import { isIdle, lastActivity, openSessions, sessionById } from "./session.ts";
 
@@ -47,7 +48,7 @@ const refreshRoute = createRoute({
 
 export function sessionsRouter(deps: AuthDeps) {
   const auth = requireAuth(deps);
-  const secured = { middleware: [auth], security: [{ bearerAuth: [] }] };
+  const secured = { middleware: [auth, limitAuthenticated(deps)], security: [{ bearerAuth: [] }] };
 
   const logoutRoute = createRoute({
     method: "post",

@@ -1,0 +1,81 @@
+/**
+ * POST /auth/password/change: the signed-in user replaces their password. The
+ * current password is checked (a wrong one counts toward the lockout, like a
+ * failed login); the new one meets the policy; every OTHER session of the user
+ * is revoked in the same transaction, and outstanding reset links stop working.
+ */
+import { ConcurrencyError } from "../../events/errors.ts";
+import type { EventMetadata } from "../../events/types.ts";
+import type { AuthDeps } from "../auth/deps.ts";
+import { checkPassword } from "../crypto/password-policy.ts";
+import { AppError } from "../http/errors.ts";
+import { markRevoked, revokeSessionsIn } from "../sessions/commands.ts";
+import { openSessions } from "../sessions/session.ts";
+import { decideChangePassword } from "./credentials.ts";
+import { refusal } from "./login.ts";
+import { userById, userStream } from "./user.ts";
+
+const RETRIES = 5;
+
+export async function changePassword(
+  deps: AuthDeps,
+  auth: { userId: string; sessionId: string },
+  input: { currentPassword: string; newPassword: string },
+  metadata: EventMetadata,
+): Promise<void> {
+  const user = await userById(deps.db, auth.userId);
+  if (!user) throw new AppError("unauthorized", "The account no longer exists");
+  const { passwords } = deps.auth;
+  let passwordOk = await passwords.verify(user.passwordHash, input.currentPassword);
+  let newPasswordHash: string | null = null;
+  if (passwordOk) {
+    const policy = checkPassword(input.newPassword, {
+      email: user.email,
+      displayName: user.displayName ?? undefined,
+    });
+    if (!policy.ok) {
+      throw new AppError("password_policy", "The password does not meet the policy", {
+        errors: policy.issues.map((i) => ({ path: "body.newPassword", message: i.message })),
+        ext: { issues: policy.issues },
+      });
+    }
+    newPasswordHash = await passwords.hash(input.newPassword);
+  }
+  const lockout = {
+    threshold: deps.config.auth.lockoutThreshold,
+    lockoutSeconds: deps.config.auth.lockoutSeconds,
+  };
+
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const result = await deps.db.transaction(async (tx) => {
+        await tx.query("SELECT version FROM streams WHERE stream_id = $1 FOR UPDATE", [
+          userStream(user.userId),
+        ]);
+        const now = deps.clock.now();
+        const state = (await userById(tx, user.userId)) ?? user;
+        // Changed or reset meanwhile: the "current" password is the one stored now.
+        if (state.passwordHash !== user.passwordHash && passwordOk) {
+          passwordOk = await passwords.verify(state.passwordHash, input.currentPassword);
+        }
+        const { outcome, events } = decideChangePassword(
+          state,
+          { now, passwordOk, newPasswordHash: passwordOk ? newPasswordHash : null },
+          lockout,
+        );
+        await deps.store.appendIn(tx, userStream(state.userId), state.version, events, metadata);
+        if (outcome.kind !== "changed") return { outcome, ended: [] as string[] };
+        const others = (await openSessions(tx, state.userId, now)).filter(
+          (s) => s.sessionId !== auth.sessionId,
+        );
+        return { outcome, ended: await revokeSessionsIn(tx, deps, others, "password_changed", metadata) };
+      });
+      await markRevoked(deps, result.ended);
+      if (result.outcome.kind === "changed") return;
+      // Committed first: the failure is on record before it is answered.
+      throw refusal(result.outcome, deps.clock.now());
+    } catch (err) {
+      if (!(err instanceof ConcurrencyError) || attempt >= RETRIES) throw err;
+    }
+  }
+}
