@@ -11,6 +11,7 @@ import type { StoredEvent } from "../../events/types.ts";
 import { START } from "../../events/types.ts";
 import { inlineProjections } from "../../projections/index.ts";
 import { pgliteDb } from "../../test/helpers/db.ts";
+import { createMemoryMailer, type MailMessage, sendEmail } from "../../workers/email.ts";
 import { type App, createApp } from "../app.ts";
 import type { AuthDeps } from "../auth/deps.ts";
 import { createAuthServices } from "../auth/services.ts";
@@ -19,6 +20,7 @@ import { loadConfig } from "../config.ts";
 import type { PasswordHasherOptions } from "../crypto/password.ts";
 import { createLogger } from "../observability/logger.ts";
 import { Metrics } from "../observability/metrics.ts";
+import { identityJobRoutes, LINK_EMAIL, linkEmailHandler } from "./email-routes.ts";
 import { identityFeature } from "./feature.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: tests probe response bodies freely.
@@ -59,7 +61,19 @@ export interface IdentityHarness {
   /** Every log line written, as JSON text. */
   logLines: string[];
   events(): Promise<StoredEvent[]>;
+  /**
+   * Runs the identity email routes and handlers over the events appended since
+   * the last call (what the dispatcher and workers do) and returns the mail sent.
+   */
+  mail(): Promise<MailMessage[]>;
   close(): Promise<void>;
+}
+
+/** The first link in a mail's text, and its `token` parameter. */
+export function linkIn(mail: MailMessage | undefined): { url: string; token: string } {
+  const url = /https?:\/\/\S+/.exec(mail?.text ?? "")?.[0];
+  if (!url) throw new Error(`no link in mail: ${mail?.subject}`);
+  return { url, token: new URL(url).searchParams.get("token") ?? "" };
 }
 
 export async function identityHarness(
@@ -105,13 +119,31 @@ export async function identityHarness(
     readiness: [],
     auth,
   };
+  const mailer = createMemoryMailer();
+  const handlers = { "email.send": sendEmail(mailer), [LINK_EMAIL]: linkEmailHandler(deps, mailer) };
+  const delivered = new Set<string>();
+  const events = () => store.readAll(START, { limit: 100_000 });
   return {
     deps,
     app: createApp(deps, [identityFeature]),
     db,
     clock,
     logLines,
-    events: () => store.readAll(START, { limit: 100_000 }),
+    events,
+    async mail() {
+      const before = mailer.sent.length;
+      for (const e of await events()) {
+        if (delivered.has(e.eventId)) continue;
+        delivered.add(e.eventId);
+        for (const route of identityJobRoutes.filter((r) => r.eventType === e.type)) {
+          for (const job of route.jobs(e)) {
+            const handler = handlers[job.name as keyof typeof handlers];
+            await handler(job.data, { id: job.id, name: job.name, attempt: 1, maxAttempts: 1 });
+          }
+        }
+      }
+      return mailer.sent.slice(before);
+    },
     async close() {
       await auth.close();
       if (!opts.db) await db.close();
