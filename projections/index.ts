@@ -1,6 +1,8 @@
 /** Every projection Vigil maintains. Feature folders add theirs here. */
+import { apiKeysProjection } from "./api-keys.ts";
 import { emailTokensProjection } from "./email-tokens.ts";
 import { eventStatsProjection } from "./event-stats.ts";
+import { mfaProjection } from "./mfa.ts";
 import { sessionsProjection } from "./sessions.ts";
 import type { Projection } from "./types.ts";
 import { usersProjection } from "./users.ts";
@@ -12,6 +14,8 @@ export const allProjections: readonly Projection[] = [
   usersProjection,
   sessionsProjection,
   emailTokensProjection,
+  apiKeysProjection,
+  mfaProjection,
 ];
 
 export const inlineProjections = (ps: readonly Projection[] = allProjections) =>

@@ -21,6 +21,7 @@ import type {
 import type { EventOf } from "../events/catalog/index.ts";
 import type { StoredEvent } from "../events/types.ts";
 import type { Projection } from "./types.ts";
+import { ACCESS_USER_EVENTS, accessUserHandlers } from "./users-access.ts";
 
 /** Event types appended to `user-*` streams, each bumping `users.version`. */
 export const USER_STREAM_EVENTS = [
@@ -36,6 +37,7 @@ export const USER_STREAM_EVENTS = [
   "PasswordResetCompleted",
   "PasswordChanged",
   "PasswordChangeFailed",
+  ...ACCESS_USER_EVENTS,
 ] as const;
 
 type Handler = (sql: Sql, e: StoredEvent, userId: string) => Promise<void>;
@@ -51,6 +53,7 @@ async function update(sql: Sql, e: StoredEvent, userId: string, sets: string[], 
 }
 
 const handlers: Record<(typeof USER_STREAM_EVENTS)[number], Handler> = {
+  ...accessUserHandlers,
   async UserRegistered(sql, e) {
     const d = e.data as EventOf<typeof UserRegistered>["data"];
     await sql.query(

@@ -29,8 +29,15 @@ export interface Config {
   requestTimeoutMs: number;
   jwtIssuer: string;
   jwtAudience: string;
-  /** 32 raw bytes (AES-256-GCM); only optional outside production. */
+  /** The current key's 32 raw bytes (AES-256-GCM); only optional outside production. */
   encryptionKey: Uint8Array | undefined;
+  /**
+   * Every key of ENCRYPTION_KEY, the current one first: `base64` alone is key `k1`;
+   * `id:base64,id:base64` lists a ring (older keys stay to decrypt until re-encrypted).
+   */
+  encryptionKeys: { id: string; key: Uint8Array }[] | undefined;
+  /** Admin endpoints answer only admins with two-factor enabled (ADMIN_REQUIRE_MFA, default true). */
+  adminRequireMfa: boolean;
   runWorkersInProcess: boolean;
   metricsToken: string | undefined;
   /** Key prefix for everything Vigil keeps in Redis (queues, limits, revocations). */
@@ -144,6 +151,7 @@ const schema = z.object({
   JWT_ISSUER: z.string().trim().min(1).default("vigil"),
   JWT_AUDIENCE: z.string().trim().min(1).default("vigil"),
   ENCRYPTION_KEY: optionalText,
+  ADMIN_REQUIRE_MFA: bool(true),
   RUN_WORKERS_IN_PROCESS: bool(true),
   METRICS_TOKEN: z.string().trim().min(16, "must be at least 16 characters").optional(),
   REDIS_PREFIX: z
@@ -188,14 +196,46 @@ function decodeBase64(s: string): Uint8Array | undefined {
 }
 
 /** Why a key is unusable, or undefined when it looks like 32 random bytes. */
-function keyProblem(raw: string): string | undefined {
+function keyProblem(raw: string, label = "ENCRYPTION_KEY"): string | undefined {
   const key = decodeBase64(raw);
-  if (!key) return "ENCRYPTION_KEY: must be base64";
-  if (key.length !== 32) return `ENCRYPTION_KEY: must decode to 32 bytes, got ${key.length}`;
+  if (!key) return `${label}: must be base64`;
+  if (key.length !== 32) return `${label}: must decode to 32 bytes, got ${key.length}`;
   // A random key has ~30 distinct bytes; a handful means a placeholder such as all zeros.
   if (new Set(key).size < 16)
-    return "ENCRYPTION_KEY: too weak (not random); generate one with `openssl rand -base64 32`";
+    return `${label}: too weak (not random); generate one with \`openssl rand -base64 32\``;
   return undefined;
+}
+
+const KEY_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * ENCRYPTION_KEY as a ring: one base64 key (id `k1`), or `id:base64,id:base64`
+ * with the current key first. Problems name the entry, never its material.
+ */
+function parseKeyring(raw: string): { keys: { id: string; key: Uint8Array }[]; problems: string[] } {
+  if (!raw.includes(":")) {
+    const problem = keyProblem(raw);
+    return problem
+      ? { keys: [], problems: [problem] }
+      : { keys: [{ id: "k1", key: decodeBase64(raw)! }], problems: [] };
+  }
+  const keys: { id: string; key: Uint8Array }[] = [];
+  const problems: string[] = [];
+  raw.split(",").forEach((entry, i) => {
+    const sep = entry.indexOf(":");
+    const id = entry.slice(0, Math.max(0, sep)).trim();
+    const label = `ENCRYPTION_KEY entry ${i + 1}`;
+    if (sep <= 0 || !KEY_ID.test(id)) {
+      problems.push(`${label}: expected id:base64 (id of letters, digits, _ or -)`);
+      return;
+    }
+    if (keys.some((k) => k.id === id)) problems.push(`${label}: duplicate key id "${id}"`);
+    const material = entry.slice(sep + 1).trim();
+    const problem = keyProblem(material, `${label} ("${id}")`);
+    if (problem) problems.push(problem);
+    else keys.push({ id, key: decodeBase64(material)! });
+  });
+  return { keys, problems };
 }
 
 const MINUTE = 60_000;
@@ -213,8 +253,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 
   const isProd = (cleaned.NODE_ENV ?? "development") === "production";
   const rawKey = cleaned.ENCRYPTION_KEY;
-  const keyIssue = rawKey === undefined ? undefined : keyProblem(rawKey);
-  if (keyIssue) problems.push(keyIssue);
+  const ring = rawKey === undefined ? undefined : parseKeyring(rawKey);
+  if (ring) problems.push(...ring.problems);
   if (isProd) {
     if (rawKey === undefined)
       problems.push("ENCRYPTION_KEY: required in production (32 random bytes, base64)");
@@ -250,7 +290,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     jwtIssuer: e.JWT_ISSUER,
     jwtAudience: e.JWT_AUDIENCE,
-    encryptionKey: rawKey === undefined ? undefined : decodeBase64(rawKey),
+    encryptionKey: ring?.keys[0]?.key,
+    encryptionKeys: ring?.keys,
+    adminRequireMfa: e.ADMIN_REQUIRE_MFA,
     runWorkersInProcess: e.RUN_WORKERS_IN_PROCESS,
     metricsToken: e.METRICS_TOKEN,
     redisPrefix: e.REDIS_PREFIX,

@@ -6,11 +6,12 @@
 import type { JobRoute } from "../workers/dispatcher.ts";
 import type { Mailer } from "../workers/email.ts";
 import type { JobHandler } from "../workers/queue.ts";
+import { accessFeature } from "./access/feature.ts";
 import type { AppDeps, Feature } from "./app.ts";
 import { identityJobHandlers, identityJobRoutes } from "./identity/email-routes.ts";
 import { identityFeature } from "./identity/feature.ts";
 
-export const features: Feature[] = [identityFeature];
+export const features: Feature[] = [identityFeature, accessFeature];
 
 /** Event → job routes the features contribute (emails, alerts); see workers/dispatcher.ts. */
 export const jobRoutes: JobRoute[] = [...identityJobRoutes];

@@ -1,6 +1,9 @@
 /** The catalogue of every event type in Vigil, one file per domain. */
+import { adminEvents } from "./admin.ts";
+import { apiKeyEvents } from "./api-keys.ts";
 import { Catalog } from "./catalog.ts";
 import { identityEvents } from "./identity.ts";
+import { mfaEvents } from "./mfa.ts";
 import { securityEvents } from "./security.ts";
 import { sessionEvents } from "./sessions.ts";
 import { systemEvents } from "./system.ts";
@@ -8,7 +11,15 @@ import { systemEvents } from "./system.ts";
 export type { EventDefinition, EventOf, Upcaster } from "./catalog.ts";
 export { Catalog, defineEvent, metadataSchema } from "./catalog.ts";
 
-export const allEvents = [...systemEvents, ...identityEvents, ...sessionEvents, ...securityEvents];
+export const allEvents = [
+  ...systemEvents,
+  ...identityEvents,
+  ...sessionEvents,
+  ...securityEvents,
+  ...adminEvents,
+  ...apiKeyEvents,
+  ...mfaEvents,
+];
 
 export function createCatalog(): Catalog {
   return new Catalog(allEvents);

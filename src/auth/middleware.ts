@@ -14,6 +14,8 @@
  * memory refuses it from the row.
  */
 import type { MiddlewareHandler } from "hono";
+import { principalsFor } from "../access/principals.ts";
+import { authenticateApiKey } from "../api-keys/authenticate.ts";
 import type { AppDeps } from "../app.ts";
 import { type AccessClaims, TokenError } from "../crypto/jwt.ts";
 import type { AppEnv } from "../http/env.ts";
@@ -27,10 +29,22 @@ import { VerifiedTokens } from "./verified-tokens.ts";
 const CHALLENGE = 'Bearer realm="vigil"';
 const challenge = (error: string) => ({ "WWW-Authenticate": `${CHALLENGE}, error="${error}"` });
 
-export function requireAuth(appDeps: AppDeps): MiddlewareHandler<AppEnv> {
+export interface RequireAuthOptions {
+  /**
+   * Also accept API keys (`Authorization: Bearer mk_…` or `X-API-Key`). Off by
+   * default: routes about the session itself (logout, sessions, two-factor)
+   * need a login. Routes that turn it on must declare a permission
+   * (requirePermission), which is where a key's scopes are applied.
+   */
+  apiKeys?: boolean;
+}
+
+export function requireAuth(appDeps: AppDeps, opts: RequireAuthOptions = {}): MiddlewareHandler<AppEnv> {
   const deps = requireAuthDeps(appDeps);
   const { tokens, guard } = deps.auth;
   const verified = new VerifiedTokens();
+  // Roles come from the users projection (short cache), not the token: see src/access/principals.ts.
+  const principals = principalsFor(deps);
 
   async function verify(token: string, c: Parameters<MiddlewareHandler<AppEnv>>[0]): Promise<AccessClaims> {
     try {
@@ -51,21 +65,30 @@ export function requireAuth(appDeps: AppDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header("Authorization");
     const match = header ? /^Bearer[ ]+([^\s]+)\s*$/i.exec(header) : null;
+    const xApiKey = c.req.header("X-API-Key");
+    if (xApiKey !== undefined || match?.[1]?.startsWith("mk_")) {
+      if (!opts.apiKeys || (xApiKey !== undefined && header !== undefined)) {
+        throw new AppError("unauthorized", "API keys are not accepted on this endpoint", {
+          headers: challenge("invalid_token"),
+        });
+      }
+      c.set(
+        "auth",
+        await authenticateApiKey(deps, (xApiKey ?? match![1]!).trim(), c.get("clientIp") ?? null),
+      );
+      return next();
+    }
     if (!match) {
       throw new AppError("unauthorized", "Send `Authorization: Bearer <access token>`", {
         headers: { "WWW-Authenticate": CHALLENGE },
       });
     }
     const token = match[1]!;
-    // SEAM (API keys): `mk_…` keys arrive in a later issue; they will be checked here.
-    if (token.startsWith("mk_")) {
-      throw new AppError("unauthorized", "API keys are not accepted on this endpoint", {
-        headers: challenge("invalid_token"),
-      });
-    }
     let claims = verified.get(token, deps.clock.now());
     if (!claims) claims = await verify(token, c);
-    const idle = idleSecondsFor(deps, claims.roles);
+    const principal = await principals.get(claims.sub);
+    if (principal?.status !== "active") throw revoked();
+    const idle = idleSecondsFor(deps, principal.roles);
     let known = false;
     try {
       const activity = await guard.touch(claims.sid, deps.clock.now(), idle);
@@ -76,7 +99,12 @@ export function requireAuth(appDeps: AppDeps): MiddlewareHandler<AppEnv> {
       c.get("logger")?.warn({ err }, "SessionGuard unavailable; checking the sessions row");
     }
     if (!known) await checkSessionRow(deps, c, claims.sid, claims.sub, idle);
-    c.set("auth", { userId: claims.sub, sessionId: claims.sid, roles: claims.roles });
+    c.set("auth", {
+      userId: claims.sub,
+      sessionId: claims.sid,
+      roles: principal.roles,
+      needsSecondFactor: deps.config.adminRequireMfa && !principal.mfaEnabled,
+    });
     await next();
   };
 }
@@ -105,4 +133,26 @@ async function checkSessionRow(
     await revokeSessions(deps, [s], "idle_timeout", eventMetadata(c, { actor: "system:session-guard" }));
     throw revoked();
   }
+}
+
+/**
+ * For sensitive changes (turning two-factor off, new backup codes): the
+ * session must have been started by a login within `maxAgeSeconds` (the
+ * session's creation, which refreshes do not move), else 401
+ * `reauthentication_required`. Mount after `requireAuth`.
+ */
+export function requireRecentLogin(appDeps: AppDeps, maxAgeSeconds = 300): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const auth = c.get("auth");
+    const s = auth?.sessionId ? await sessionById(appDeps.db, auth.sessionId) : null;
+    const now = appDeps.clock.now().getTime();
+    if (!s || now - s.createdAt.getTime() > maxAgeSeconds * 1000) {
+      throw new AppError(
+        "reauthentication_required",
+        `Log in again: this needs a login within the last ${Math.round(maxAgeSeconds / 60)} minutes`,
+        { headers: challenge("insufficient_user_authentication"), ext: { maxAgeSeconds } },
+      );
+    }
+    await next();
+  };
 }

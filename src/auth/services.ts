@@ -23,6 +23,8 @@ export interface AuthServices {
   /** Email verification and password-reset tokens, derived from their event's id. */
   links: LinkTokens;
   guard: SessionGuard;
+  /** ENCRYPTION_KEY's keyring: seals secrets at rest (JWT private keys, TOTP secrets). */
+  keyring: Keyring;
   close(): Promise<void>;
 }
 
@@ -45,8 +47,9 @@ const encoder = new TextEncoder();
  * key, so `npm start` works on a fresh machine; production refuses to start
  * without a real one (src/config.ts).
  */
-async function encryptionKey(opts: AuthServicesOptions): Promise<{ id: string; key: Uint8Array }> {
-  if (opts.config.encryptionKey) return { id: "k1", key: opts.config.encryptionKey };
+async function encryptionKeys(opts: AuthServicesOptions): Promise<{ id: string; key: Uint8Array }[]> {
+  // The current key first; older ones stay in the ring to decrypt until `keys rotate-encryption`.
+  if (opts.config.encryptionKeys?.length) return opts.config.encryptionKeys;
   if (opts.config.env === "production") throw new Error("ENCRYPTION_KEY is required in production");
   if (opts.config.env !== "test") {
     opts.logger.warn(
@@ -57,7 +60,7 @@ async function encryptionKey(opts: AuthServicesOptions): Promise<{ id: string; k
   const key = new Uint8Array(
     await crypto.subtle.digest("SHA-256", encoder.encode("vigil development encryption key (public)")),
   );
-  return { id: "dev", key };
+  return [{ id: "dev", key }];
 }
 
 /** A separate HMAC key for device tokens, derived from the encryption key (HKDF-SHA-256). */
@@ -74,8 +77,9 @@ async function deriveKey(key: Uint8Array, info: string): Promise<Uint8Array> {
 export async function createAuthServices(opts: AuthServicesOptions): Promise<AuthServices> {
   const { config, clock } = opts;
   const ttl = config.auth.accessTokenTtlSeconds;
-  const master = await encryptionKey(opts);
-  const keyring: Keyring = createKeyring([master], master.id);
+  const ring = await encryptionKeys(opts);
+  const master = ring[0]!;
+  const keyring: Keyring = createKeyring(ring, master.id);
   const now = () => clock.now();
   const keys = await JwtKeys.open({
     backend: opts.keyBackend ?? postgresKeyStoreBackend(opts.db),
@@ -108,6 +112,7 @@ export async function createAuthServices(opts: AuthServicesOptions): Promise<Aut
     devices,
     links,
     guard,
+    keyring,
     async close() {
       await passwords.close();
       await guard.close();

@@ -15,8 +15,14 @@ export interface AppVariables {
 /** Who is calling: the verified access token's subject, session and roles. */
 export interface AuthContext {
   userId: string;
+  /** Empty for API-key requests (only routes that opt in with `requireAuth(deps, { apiKeys: true })`). */
   sessionId: string;
+  /** Read fresh from the users projection (src/access/principals.ts), not from the token. */
   roles: readonly string[];
+  /** Set when an API key authenticated the request: what it may do is also bounded by its scopes. */
+  apiKey?: { id: string; scopes: readonly string[] };
+  /** True for a user without two-factor while ADMIN_REQUIRE_MFA holds: admin permissions answer 403 mfa_required. */
+  needsSecondFactor?: boolean;
 }
 
 export interface AppEnv {

@@ -46,6 +46,19 @@ export const ERROR_CODES = {
   refresh_token_reused: { status: 401, title: "Refresh token reused" },
   // One code for unknown, expired, used and superseded email tokens: it reveals nothing.
   invalid_token: { status: 400, title: "Invalid or expired token" },
+  // Access control, API keys and two-factor (src/access, src/api-keys, src/mfa, src/admin).
+  api_key_malformed: { status: 401, title: "Malformed API key" },
+  api_key_invalid: { status: 401, title: "Invalid API key" },
+  api_key_expired: { status: 401, title: "API key expired" },
+  api_key_revoked: { status: 401, title: "API key revoked" },
+  reauthentication_required: { status: 401, title: "Recent login required" },
+  mfa_required: { status: 403, title: "Two-factor authentication required" },
+  mfa_token_invalid: { status: 401, title: "Invalid or expired MFA token" },
+  mfa_code_invalid: { status: 401, title: "Invalid two-factor code" },
+  mfa_not_enabled: { status: 409, title: "Two-factor authentication is not enabled" },
+  mfa_already_enabled: { status: 409, title: "Two-factor authentication is already enabled" },
+  mfa_setup_required: { status: 409, title: "Start two-factor setup first" },
+  last_admin: { status: 409, title: "The last admin cannot be removed" },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

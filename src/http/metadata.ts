@@ -17,7 +17,8 @@ export function eventMetadata(
   const correlation = c.req.header("X-Correlation-Id");
   const auth = c.get("auth");
   return {
-    actor: opts.actor ?? (auth ? `user:${auth.userId}` : "anonymous"),
+    actor:
+      opts.actor ?? (auth ? (auth.apiKey ? `apikey:${auth.apiKey.id}` : `user:${auth.userId}`) : "anonymous"),
     ip: c.get("clientIp")?.slice(0, 64) ?? null,
     userAgent: c.req.header("User-Agent")?.slice(0, 512) ?? null,
     requestId,

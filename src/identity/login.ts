@@ -14,6 +14,7 @@ import type { EventMetadata } from "../../events/types.ts";
 import type { AuthDeps } from "../auth/deps.ts";
 import { sha256Hex } from "../crypto/random.ts";
 import { AppError } from "../http/errors.ts";
+import { issueMfaChallengeIn, type MfaChallenge } from "../mfa/login.ts";
 import { issueTokens, markRevoked, startSessionIn, type TokenPair, touch } from "../sessions/commands.ts";
 import {
   decideLogin,
@@ -37,9 +38,7 @@ export interface LoginInput {
   userAgent: string | null;
 }
 
-export interface LoginResult extends TokenPair {
-  deviceToken: string;
-}
+export type LoginResult = (TokenPair & { deviceToken: string }) | MfaChallenge;
 
 /** Failures for unknown emails go to one of 16 shards; the email itself never enters a stream id. */
 export const unknownLoginStream = (emailHash: string) => `login-unknown-${emailHash[0]}`;
@@ -94,9 +93,15 @@ export async function login(
           },
           policy,
         );
-        // SEAM (MFA): when hasMfa(state), a correct password must not start a session:
-        // the MFA feature appends its challenge and answers { mfaRequired: true, mfaToken }.
-        if (outcome.kind === "success" && hasMfa(state)) throw new Error("MFA login is not implemented yet");
+        // SEAM (MFA): with a second factor, a correct password starts no session: no
+        // LoginSucceeded yet, but a challenge, answered { mfaRequired: true, mfaToken }.
+        if (outcome.kind === "success" && (await hasMfa(tx, state))) {
+          const rest = events.filter((e) => e.type !== "LoginSucceeded");
+          if (rest.length)
+            await deps.store.appendIn(tx, userStream(state.userId), state.version, rest, userMeta);
+          const mfa = await issueMfaChallengeIn(tx, deps, { userId: state.userId, deviceTrusted }, userMeta);
+          return { outcome, state, started: null, mfa };
+        }
         await deps.store.appendIn(tx, userStream(state.userId), state.version, events, userMeta);
         if (outcome.kind !== "success") return { outcome, state, started: null };
         const started = await startSessionIn(
@@ -107,6 +112,7 @@ export async function login(
         );
         return { outcome, state, started };
       });
+      if ("mfa" in result && result.mfa) return result.mfa;
       // A refusal is committed (the failure is on record) before it is answered.
       if (result.outcome.kind !== "success" || !result.started) {
         throw refusal(result.outcome as Refusal, deps.clock.now());

@@ -8,7 +8,7 @@ import { createRouter, problemContent } from "../http/router.ts";
 import { limitAuthenticated, limitLogin, limitRegister } from "../security/ratelimit/index.ts";
 import { login } from "./login.ts";
 import { register } from "./register.ts";
-import { EmailSchema, LoginResponseSchema, UserSchema, userBody } from "./schemas.ts";
+import { EmailSchema, LoginResponseSchema, MfaChallengeSchema, UserSchema, userBody } from "./schemas.ts";
 import { userById } from "./user.ts";
 
 const json = <S extends z.ZodType>(schema: S, description: string) => ({
@@ -64,7 +64,10 @@ const loginRoute = (deps: AuthDeps) =>
       },
     },
     responses: {
-      200: json(LoginResponseSchema, "Logged in: a new session"),
+      200: json(
+        z.union([LoginResponseSchema, MfaChallengeSchema]),
+        "Logged in: a new session; with two-factor on, `{ mfaRequired: true, mfaToken }` for POST /v1/auth/mfa/verify",
+      ),
       401: problemContent("`invalid_credentials`, with `remainingAttempts` once 3 or fewer remain"),
       403: problemContent("`account_disabled` or `email_not_verified`"),
       423: problemContent("`account_locked`, with `Retry-After`"),

@@ -48,3 +48,12 @@ export const LoginResponseSchema = TokenPairSchema.extend({
       "Bound to this user. Send it back as `X-Device-Token` on later logins: a lock caused by failures from elsewhere does not apply to it.",
   }),
 }).openapi("LoginResponse");
+
+/** The login's answer when two-factor is on: no session yet; POST /v1/auth/mfa/verify completes it. */
+export const MfaChallengeSchema = z
+  .object({
+    mfaRequired: z.literal(true),
+    mfaToken: z.string().openapi({ description: "Single use, valid `expiresIn` seconds (300)" }),
+    expiresIn: z.number().int().openapi({ example: 300 }),
+  })
+  .openapi("MfaChallenge");

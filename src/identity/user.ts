@@ -5,6 +5,7 @@
  */
 import type { Sql } from "../../db/client.ts";
 import type { NewEvent } from "../../events/types.ts";
+import { mfaEnabledIn } from "../mfa/state.ts";
 
 export interface UserState {
   userId: string;
@@ -74,12 +75,13 @@ export async function userById(sql: Sql, userId: string): Promise<UserState | nu
 }
 
 /**
- * SEAM (MFA): true when the user has a second factor enrolled. The MFA feature
- * replaces this with its own state; login then answers `{ mfaRequired, mfaToken }`
- * instead of starting a session (src/identity/login.ts).
+ * SEAM (MFA): true when the user has a second factor enrolled (the `mfa`
+ * projection, src/mfa/state.ts); login then answers `{ mfaRequired, mfaToken }`
+ * instead of starting a session (src/identity/login.ts). Read through the
+ * login's transaction, which holds the user stream row.
  */
-export function hasMfa(_user: UserState): boolean {
-  return false;
+export function hasMfa(sql: Sql, user: UserState): Promise<boolean> {
+  return mfaEnabledIn(sql, user.userId);
 }
 
 export interface LockoutPolicy {
