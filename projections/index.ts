@@ -1,8 +1,11 @@
 /** Every projection Vigil maintains. Feature folders add theirs here. */
+import { alertsProjection } from "./alerts.ts";
 import { apiKeysProjection } from "./api-keys.ts";
 import { emailTokensProjection } from "./email-tokens.ts";
 import { eventStatsProjection } from "./event-stats.ts";
+import { ipBansProjection } from "./ip-bans.ts";
 import { mfaProjection } from "./mfa.ts";
+import { securitySignalsProjection } from "./security-signals.ts";
 import { sessionsProjection } from "./sessions.ts";
 import type { Projection } from "./types.ts";
 import { usersProjection } from "./users.ts";
@@ -14,6 +17,9 @@ export const allProjections: readonly Projection[] = [
   usersProjection,
   sessionsProjection,
   emailTokensProjection,
+  securitySignalsProjection,
+  ipBansProjection,
+  alertsProjection,
   apiKeysProjection,
   mfaProjection,
 ];

@@ -50,7 +50,7 @@ export function background(opts: BackgroundOptions = {}): RuntimeExtension {
       queue,
       mailer,
       routes: [...coreRoutes({ securityEmail: config.securityEmail }), ...jobRoutes],
-      handlers: jobHandlers(deps, mailer),
+      handlers: jobHandlers(deps, mailer, queue),
       logger,
       pollMs: opts.pollMs,
     });
