@@ -24,8 +24,8 @@ export interface ResultRow {
   readonly value: number;
   readonly unit: string;
   readonly baseline?: { readonly name: string; readonly value: number };
-  /** value >= min (and value / baseline >= ratio when given) passes. */
-  readonly target?: { readonly min?: number; readonly ratio?: number };
+  /** value >= min, value <= max (latencies) and value / baseline >= ratio, each when given, passes. */
+  readonly target?: { readonly min?: number; readonly max?: number; readonly ratio?: number };
   readonly note?: string;
 }
 
@@ -151,6 +151,7 @@ function passes(r: ResultRow): boolean | undefined {
   if (!r.target) return undefined;
   let ok = true;
   if (r.target.min !== undefined) ok &&= r.value >= r.target.min;
+  if (r.target.max !== undefined) ok &&= r.value <= r.target.max;
   if (r.target.ratio !== undefined && r.baseline) ok &&= r.value / r.baseline.value >= r.target.ratio;
   return ok;
 }
@@ -158,6 +159,7 @@ function passes(r: ResultRow): boolean | undefined {
 function targetText(r: ResultRow): string {
   const parts: string[] = [];
   if (r.target?.min !== undefined) parts.push(`>= ${fmtInt(r.target.min)}`);
+  if (r.target?.max !== undefined) parts.push(`<= ${fmtInt(r.target.max)}`);
   if (r.target?.ratio !== undefined) parts.push(`ratio >= ${r.target.ratio}`);
   return parts.join(", ") || "-";
 }

@@ -83,12 +83,20 @@ export function parsePhc(phc: string): ParsedPhc | null {
   return parsed;
 }
 
+/**
+ * One worker per core but one: the event loop (and, on small hosts, Postgres and
+ * Redis) keeps a core. With every core hashing, request handling starves and
+ * logins/s drop well below what the pool could hash (bench/auth.ts: on 2 cores,
+ * 2 workers gave 6 logins/s, 1 worker 10/s).
+ */
 function defaultPoolSize(): number {
+  let cores: number;
   try {
-    return Math.max(1, availableParallelism());
+    cores = availableParallelism();
   } catch {
-    return Math.max(1, cpus().length);
+    cores = cpus().length;
   }
+  return Math.max(1, cores - 1);
 }
 
 function positiveInt(name: string, value: number, min: number): number {

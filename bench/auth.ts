@@ -1,0 +1,329 @@
+/**
+ * Identity under load, over HTTP (@hono/node-server on 127.0.0.1, autocannon in
+ * the same process), on real Postgres and Redis (SessionGuard and rate limits),
+ * with argon2id at the configured (production) parameters:
+ *
+ * 1. POST /v1/auth/login/s with 16 concurrent clients, against the rate at
+ *    which this machine verifies argon2id through the same hasher pool (16
+ *    concurrent verifications): each login costs one verification, so the
+ *    ratio says how much of the pool's capacity reaches the clients.
+ * 2. GET /v1/auth/me req/s with a valid token, against a hello-world Hono route
+ *    served the same way: mounted in Vigil's app, behind the same global
+ *    middleware, on the same server, so the ratio is what authentication costs
+ *    (bearer check, SessionGuard touch on Redis, per-user limit, one users row).
+ *    A bare `new Hono()` hello world is printed too, for scale.
+ * 3. p99 latency of GET /v1/auth/me at a steady rate while 16 login clients
+ *    keep the hash pool saturated.
+ *
+ * The login rate limit and the per-user limit are set far above the load (every
+ * response must be 2xx); users are many (BENCH_AUTH_USERS) and may hold 100
+ * sessions, so neither lockout nor eviction plays a part.
+ *
+ * Module env: BENCH_REDIS_URL (default redis://127.0.0.1:6379), BENCH_AUTH_USERS
+ * (default 400), BENCH_AUTH_CLIENTS (default 16), BENCH_CONNECTIONS (me/hello,
+ * default 32), BENCH_AUTH_ME_RATE (req/s during phase 3, default 500).
+ */
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import autocannon from "autocannon";
+import { Hono } from "hono";
+import { createCatalog } from "../events/catalog/index.ts";
+import { uuidv7 } from "../events/ids.ts";
+import { createEventStore } from "../events/store.ts";
+import type { EventMetadata } from "../events/types.ts";
+import { inlineProjections } from "../projections/index.ts";
+import { createApp, type Feature } from "../src/app.ts";
+import type { AuthDeps } from "../src/auth/deps.ts";
+import { createAuthServices } from "../src/auth/services.ts";
+import { loadConfig } from "../src/config.ts";
+import { createRouter } from "../src/http/router.ts";
+import { identityFeature } from "../src/identity/feature.ts";
+import { userStream } from "../src/identity/user.ts";
+import { createLogger } from "../src/observability/logger.ts";
+import { Metrics } from "../src/observability/metrics.ts";
+import { createRateLimiter } from "../src/security/ratelimit/index.ts";
+import {
+  type BenchContext,
+  type BenchModule,
+  envNumber,
+  fmtInt,
+  fmtMs,
+  type ResultRow,
+  runFor,
+} from "./lib.ts";
+
+const PASSWORD = "plum-harbour-velvet-42";
+const META: EventMetadata = {
+  actor: "system:bench",
+  ip: null,
+  userAgent: null,
+  requestId: null,
+  correlationId: null,
+  causationId: null,
+};
+
+interface Server {
+  base: string;
+  close(): Promise<void>;
+}
+
+function listen(fetch: (req: Request) => Response | Promise<Response>): Promise<Server> {
+  return new Promise((resolve) => {
+    const server = serve({ fetch, hostname: "127.0.0.1", port: 0 }, () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({
+        base: `http://127.0.0.1:${port}`,
+        close: () => new Promise((done) => server.close(() => done())),
+      });
+    });
+  });
+}
+
+type Load = { rps: number; p50: number; p99: number; total: number };
+
+async function load(opts: autocannon.Options, what: string): Promise<Load> {
+  const r = await autocannon(opts);
+  if (r.non2xx > 0 || r.errors > 0 || r.timeouts > 0) {
+    throw new Error(`${what}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
+  }
+  return {
+    rps: r.requests.total / r.duration,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    total: r.requests.total,
+  };
+}
+
+/**
+ * An open-loop probe: `rate` requests/s spread evenly (every 5 ms a slice), each
+ * timed alone, so a slow answer never delays the next request (autocannon's
+ * rate mode sends each second's quota in a burst and back-fills latencies).
+ */
+async function paced(url: string, headers: Record<string, string>, rate: number, seconds: number) {
+  const latencies: number[] = [];
+  const inflight: Promise<void>[] = [];
+  const tickMs = 5;
+  const perTick = rate * (tickMs / 1000);
+  let owed = 0;
+  const start = performance.now();
+  while (performance.now() - start < seconds * 1000) {
+    owed += perTick;
+    for (; owed >= 1; owed--) {
+      const t0 = performance.now();
+      inflight.push(
+        fetch(url, { headers }).then(async (res) => {
+          await res.arrayBuffer();
+          if (!res.ok) throw new Error(`paced probe: ${res.status}`);
+          latencies.push(performance.now() - t0);
+        }),
+      );
+    }
+    await new Promise((r) => setTimeout(r, tickMs));
+  }
+  await Promise.all(inflight);
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
+  return { rps: latencies.length / seconds, p50: pct(0.5), p99: pct(0.99) };
+}
+
+const hello: Feature = (app) => {
+  const r = createRouter();
+  r.get("/hello", (c) => c.json({ hello: "world" }));
+  app.route("/v1/bench", r);
+};
+
+async function run(ctx: BenchContext): Promise<ResultRow[]> {
+  const redisUrl = process.env.BENCH_REDIS_URL || "redis://127.0.0.1:6379";
+  const users = envNumber("BENCH_AUTH_USERS", 400);
+  const clients = envNumber("BENCH_AUTH_CLIENTS", 16);
+  const connections = envNumber("BENCH_CONNECTIONS", 32);
+  const meRate = envNumber("BENCH_AUTH_ME_RATE", 500);
+  const { seconds, warmupSeconds: warmup } = ctx;
+  const config = loadConfig({
+    NODE_ENV: "test",
+    LOG_LEVEL: "silent",
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: `bench-${crypto.randomUUID().slice(0, 8)}`,
+    RATE_LIMIT_IP_PER_MINUTE: "1000000000",
+    RATE_LIMIT_IP_PER_HOUR: "1000000000",
+    RATE_LIMIT_LOGIN_PER_MINUTE: "1000000",
+    RATE_LIMIT_USER_PER_MINUTE: "1000000000",
+    RATE_LIMIT_STORE_TIMEOUT_MS: "2000",
+    MAX_SESSIONS_PER_USER: "100",
+  });
+  const logger = createLogger({ level: "warn" });
+  const clock = { now: () => new Date() };
+  const store = createEventStore({
+    db: ctx.db,
+    catalog: createCatalog(),
+    inline: inlineProjections(),
+    now: clock.now,
+  });
+  // Default argon2id parameters and pool size (one worker per core): what production runs.
+  const hashWorkers = envNumber("BENCH_AUTH_HASH_WORKERS", 0);
+  const auth = await createAuthServices({
+    db: ctx.db,
+    config,
+    clock,
+    logger,
+    ...(hashWorkers > 0 ? { passwordOptions: { poolSize: hashWorkers } } : {}),
+  });
+  const limits = await createRateLimiter(config, logger);
+  const deps: AuthDeps = {
+    config,
+    db: ctx.db,
+    store,
+    logger,
+    metrics: new Metrics({ defaultMetrics: false }),
+    clock,
+    ids: { newId: () => uuidv7() },
+    readiness: [],
+    rateLimiter: limits.limiter,
+    auth,
+  };
+  const servers: Server[] = [];
+  try {
+    // Users registered straight into the log, sharing one hash (one argon2 run instead of hundreds).
+    const passwordHash = await auth.passwords.hash(PASSWORD);
+    const emails = Array.from({ length: users }, (_, i) => `bench-${i}@example.com`);
+    for (const email of emails) {
+      const userId = uuidv7();
+      await store.append(
+        userStream(userId),
+        "no_stream",
+        [
+          {
+            type: "UserRegistered",
+            data: { userId, email, displayName: null, roles: ["user"], passwordHash },
+          },
+        ],
+        META,
+      );
+    }
+    const vigil = await listen(createApp(deps, [identityFeature, hello]).fetch);
+    const bare = new Hono();
+    bare.get("/hello", (c) => c.json({ hello: "world" }));
+    const plain = await listen(bare.fetch);
+    servers.push(vigil, plain);
+    ctx.log(
+      `${users} users, argon2id pool of ${auth.passwords.stats().size} workers; redis ${redisUrl}; ` +
+        `${clients} login clients, ${connections} connections for reads`,
+    );
+
+    // (1) baseline: verifications/s through the same pool, as many in flight as login clients.
+    const verifying = await runFor({
+      workers: clients,
+      seconds,
+      warmupSeconds: warmup,
+      op: async () => ((await auth.passwords.verify(passwordHash, PASSWORD)) ? 1 : 0),
+    });
+    ctx.log(`argon2id verify through the pool: ${verifying.opsPerSec.toFixed(1)}/s`);
+    let n = 0;
+    const loginOpts = (duration: number): autocannon.Options => ({
+      url: vigil.base,
+      connections: clients,
+      duration,
+      requests: [
+        {
+          method: "POST",
+          path: "/v1/auth/login",
+          headers: { "content-type": "application/json" },
+          setupRequest: (req) => ({
+            ...req,
+            body: JSON.stringify({ email: emails[n++ % emails.length], password: PASSWORD }),
+          }),
+        },
+      ],
+    });
+    await load(loginOpts(warmup), "login warm-up");
+    const logins = await load(loginOpts(seconds), "login");
+    ctx.log(`logins: ${logins.rps.toFixed(1)}/s, p50 ${logins.p50} ms, p99 ${logins.p99} ms`);
+
+    // (2) /auth/me with a valid token vs hello world.
+    const session = (await (
+      await fetch(`${vigil.base}/v1/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: emails[0], password: PASSWORD }),
+      })
+    ).json()) as { accessToken: string };
+    const meOpts = (duration: number, extra: Partial<autocannon.Options> = {}): autocannon.Options => ({
+      url: `${vigil.base}/v1/auth/me`,
+      connections,
+      duration,
+      headers: { authorization: `Bearer ${session.accessToken}` },
+      ...extra,
+    });
+    const helloOpts = (url: string, duration: number): autocannon.Options => ({ url, connections, duration });
+    await load(helloOpts(`${plain.base}/hello`, warmup), "hello warm-up");
+    await load(meOpts(warmup), "me warm-up");
+    const bareHello = await load(helloOpts(`${plain.base}/hello`, seconds), "hello (bare Hono)");
+    const stackHello = await load(helloOpts(`${vigil.base}/v1/bench/hello`, seconds), "hello (Vigil stack)");
+    const me = await load(meOpts(seconds), "me");
+    ctx.log(
+      `hello bare ${fmtInt(bareHello.rps)} req/s, hello through Vigil's stack ${fmtInt(stackHello.rps)} req/s, ` +
+        `/auth/me ${fmtInt(me.rps)} req/s (p99 ${me.p99} ms)`,
+    );
+
+    // (3) /auth/me latency at a steady rate while logins keep the pool saturated.
+    const before = auth.passwords.stats();
+    const [underLoad, loginsDuring] = await Promise.all([
+      paced(`${vigil.base}/v1/auth/me`, { authorization: `Bearer ${session.accessToken}` }, meRate, seconds),
+      load(loginOpts(seconds + 1), "logins during me"),
+    ]);
+    const after = auth.passwords.stats();
+    ctx.log(
+      `under ${loginsDuring.rps.toFixed(1)} logins/s: /auth/me p50 ${fmtMs(underLoad.p50)}, p99 ${fmtMs(underLoad.p99)} ` +
+        `at ${fmtInt(underLoad.rps)} req/s; pool busy ${before.busy}->${after.busy}, queued ${before.queued}->${after.queued}`,
+    );
+
+    return [
+      { name: "argon2id verify, same pool", value: verifying.opsPerSec, unit: "/s" },
+      {
+        name: `POST /auth/login, ${clients} clients`,
+        value: logins.rps,
+        unit: "/s",
+        baseline: { name: "argon2 /s", value: verifying.opsPerSec },
+        target: { ratio: 0.85 },
+        note: `p50 ${fmtMs(logins.p50)}, p99 ${fmtMs(logins.p99)}; ${users} users, default argon2id (m=19456, t=2, p=1)`,
+      },
+      { name: "GET hello, bare Hono", value: bareHello.rps, unit: "req/s" },
+      {
+        name: "GET hello, Vigil's middleware stack",
+        value: stackHello.rps,
+        unit: "req/s",
+        baseline: { name: "bare", value: bareHello.rps },
+      },
+      {
+        name: "GET /auth/me, valid token",
+        value: me.rps,
+        unit: "req/s",
+        // The same app, server and global middleware: the ratio is what authentication costs.
+        baseline: { name: "hello, same stack", value: stackHello.rps },
+        target: { ratio: 0.5 },
+        note: `p99 ${fmtMs(me.p99)}; ${fmtInt(me.total)} requests, all 2xx; Redis SessionGuard + per-user limit, one users row read`,
+      },
+      {
+        name: "GET /auth/me p99 during logins",
+        value: underLoad.p99,
+        unit: "ms",
+        target: { max: 25 },
+        note: `${fmtInt(underLoad.rps)} req/s of /auth/me, paced (open loop), beside ${loginsDuring.rps.toFixed(1)} logins/s; p50 ${fmtMs(underLoad.p50)}`,
+      },
+    ];
+  } finally {
+    // autocannon stops without waiting for answers: let the requests in hand finish first.
+    for (let i = 0; i < 100 && auth.passwords.stats().busy + auth.passwords.stats().queued > 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await Promise.all(servers.map((s) => s.close()));
+    await limits.close();
+    await auth.close();
+  }
+}
+
+export const bench: BenchModule = {
+  description:
+    "Identity: logins/s vs argon2id capacity, /auth/me vs hello world, /auth/me p99 under login load",
+  run,
+};
