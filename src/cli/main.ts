@@ -7,6 +7,9 @@
  *   rebuild <projection>    rebuild one projection from the log
  *   catalog [--json]        list the event catalogue
  *   outbox [--limit N]      read the development outbox (mail sent without SMTP_URL)
+ *   admin create --email <address> [--force]
+ *                           create the first admin; prints a one-time set-password link
+ *   keys rotate-encryption  re-encrypt secrets at rest under the current ENCRYPTION_KEY
  *
  * It uses DATABASE_URL, or the embedded PGlite under DATA_DIR (./data) — which
  * only one process can open at a time, so stop the server first in that mode.
@@ -15,18 +18,40 @@ import { migrate } from "../../db/migrate.ts";
 import { createCatalog } from "../../events/catalog/index.ts";
 import { createEventStore } from "../../events/store.ts";
 import { allProjections, inlineProjections } from "../../projections/index.ts";
+import type { AuthDeps } from "../auth/deps.ts";
+import { createAuthServices } from "../auth/services.ts";
 import { loadConfig } from "../config.ts";
+import { createLogger } from "../observability/logger.ts";
+import { Metrics } from "../observability/metrics.ts";
 import { openDatabase } from "../runtime.ts";
 import { runCli } from "./run.ts";
 
 async function main(): Promise<number> {
   const config = loadConfig(process.env);
   const db = await openDatabase(config);
+  let auth: AuthDeps | undefined;
   try {
     if (process.argv[2] !== "migrate") await migrate(db);
     const store = createEventStore({ db, catalog: createCatalog(), inline: inlineProjections() });
     const tty = process.stderr.isTTY;
+    // Only the commands that need them start the hashing pool and load the JWT keys.
+    const authDeps = async () => {
+      const clock = { now: () => new Date() };
+      const logger = createLogger({ level: config.logLevel === "info" ? "warn" : config.logLevel });
+      auth ??= {
+        config,
+        db,
+        store,
+        logger,
+        metrics: new Metrics({ defaultMetrics: false }),
+        clock,
+        readiness: [],
+        auth: await createAuthServices({ db, config, clock, logger }),
+      };
+      return auth;
+    };
     return await runCli(process.argv.slice(2), {
+      authDeps,
       db,
       store,
       projections: allProjections,
@@ -36,6 +61,7 @@ async function main(): Promise<number> {
     });
   } finally {
     if (process.stderr.isTTY) process.stderr.write("\n");
+    await auth?.auth.close();
     await db.close();
   }
 }

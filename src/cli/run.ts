@@ -1,4 +1,5 @@
 /** Maps argv onto the CLI's commands. */
+import { type AccessCliDeps, cmdAdminCreate, cmdKeysRotateEncryption } from "./access.ts";
 import {
   type CliDeps,
   cmdCatalog,
@@ -9,9 +10,12 @@ import {
   cmdVerify,
 } from "./commands.ts";
 
-export const USAGE = `usage: npm run cli -- <migrate | verify | replay --verify | rebuild <projection> | catalog [--json] | outbox [--limit N]>`;
+export const USAGE = `usage: npm run cli -- <migrate | verify | replay --verify | rebuild <projection> | catalog [--json] | outbox [--limit N] | admin create --email <address> [--force] | keys rotate-encryption>`;
 
-export async function runCli(argv: readonly string[], deps: CliDeps): Promise<number> {
+export async function runCli(
+  argv: readonly string[],
+  deps: CliDeps & Partial<AccessCliDeps>,
+): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case "migrate":
@@ -29,6 +33,12 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
     }
     case "catalog":
       return cmdCatalog(deps, rest.includes("--json"));
+    case "admin":
+      if (rest[0] !== "create" || !deps.authDeps) break;
+      return cmdAdminCreate({ authDeps: deps.authDeps, out: deps.out }, rest.slice(1));
+    case "keys":
+      if (rest[0] !== "rotate-encryption" || !deps.authDeps) break;
+      return cmdKeysRotateEncryption({ authDeps: deps.authDeps, out: deps.out });
   }
   deps.out(USAGE);
   return 2;
