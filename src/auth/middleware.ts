@@ -12,6 +12,12 @@
  * hiccup), a session the guard saw active would keep working until its access
  * token expires (≤ ACCESS_TOKEN_TTL_SECONDS), while any process without that
  * memory refuses it from the row.
+ *
+ * Roles (and the two-factor state admin permissions need) are NOT taken from the
+ * token: they come from the users projection through a 5-second cache
+ * (src/access/principals.ts), so a revoked role stops working at once. API keys
+ * (`Bearer mk_…` or `X-API-Key`) are accepted only where a route opts in; see
+ * src/api-keys/authenticate.ts.
  */
 import type { MiddlewareHandler } from "hono";
 import { principalsFor } from "../access/principals.ts";
