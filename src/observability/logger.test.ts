@@ -71,4 +71,18 @@ describe("logger redaction", () => {
     expect(lines.join("")).not.toContain("child-secret");
     expect(JSON.parse(lines[0]!).requestId).toBe("r1");
   });
+
+  it("redacts deep inside arrays and nested objects, whatever the key's case", () => {
+    const { lines, logger } = capture();
+    const input = {
+      batch: [{ job: { data: { auth: { Authorization: "Bearer deep-secret", Token: "t-secret" } } } }],
+    };
+    logger.info(input, "deep");
+    const out = lines.join("");
+    expect(out).not.toContain("deep-secret");
+    expect(out).not.toContain("t-secret");
+    expect(JSON.parse(out).batch[0].job.data.auth.Authorization).toBe("[redacted]");
+    // The caller's object is left as it was.
+    expect(input.batch[0]!.job.data.auth.Token).toBe("t-secret");
+  });
 });
