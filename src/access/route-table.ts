@@ -25,6 +25,16 @@ export const ROUTE_TABLE = [
   ["POST", "/v1/admin/users/{id}/unlock", "admin:users:write"],
   ["POST", "/v1/admin/users/{id}/sessions/revoke", "admin:users:write"],
   ["POST", "/v1/admin/users/{id}/password-reset", "admin:users:write"],
+  ["GET", "/v1/admin/bans", "security:read"],
+  ["DELETE", "/v1/admin/bans/{ip}", "security:write"],
+  ["GET", "/v1/security/events", "security:read"],
+  ["GET", "/v1/security/metrics", "security:read"],
+  ["GET", "/v1/security/alerts", "security:read"],
+  ["GET", "/v1/security/alerts/{id}", "security:read"],
+  ["POST", "/v1/security/alerts/{id}/acknowledge", "security:write"],
+  ["POST", "/v1/security/alerts/{id}/resolve", "security:write"],
+  ["GET", "/v1/security/lockouts", "security:read"],
+  ["POST", "/v1/security/lockouts/{userId}/clear", "security:write"],
 ] as const satisfies readonly (readonly [string, string, Permission])[];
 
 export type GuardedRoute = `${(typeof ROUTE_TABLE)[number][0]} ${(typeof ROUTE_TABLE)[number][1]}`;

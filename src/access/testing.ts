@@ -5,7 +5,7 @@
  */
 import type { Db } from "../../db/client.ts";
 import { type App, createApp } from "../app.ts";
-import { identityFeature } from "../identity/feature.ts";
+import { features } from "../features.ts";
 import {
   client,
   type IdentityHarness,
@@ -15,7 +15,6 @@ import {
 } from "../identity/testing.ts";
 import { userById, userStream } from "../identity/user.ts";
 import { codeAt } from "../mfa/totp.ts";
-import { accessFeature } from "./feature.ts";
 import type { Role } from "./permissions.ts";
 import { principalsFor } from "./principals.ts";
 
@@ -28,7 +27,8 @@ export async function accessHarness(
   opts: { env?: Record<string, string>; db?: Db; clock?: TestClock } = {},
 ): Promise<AccessHarness> {
   const h = await identityHarness(opts);
-  const app = createApp(h.deps, [identityFeature, accessFeature]);
+  // Every feature, as the entries mount them: the matrix covers every guarded route.
+  const app = createApp(h.deps, features);
   return { ...h, app, api: client(app) };
 }
 

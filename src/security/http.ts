@@ -1,7 +1,7 @@
 /** What the security routes share: auth + permission middleware, opaque cursors, common schemas. */
 import { z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-import { type Permission, requirePermission } from "../access/permissions.ts";
+import { type GuardedRoute, guard } from "../access/route-table.ts";
 import type { AppDeps } from "../app.ts";
 import { requireAuth } from "../auth/middleware.ts";
 import { base64UrlDecode, base64UrlEncode, utf8 } from "../crypto/random.ts";
@@ -10,11 +10,16 @@ import { AppError } from "../http/errors.ts";
 import { problemContent } from "../http/router.ts";
 import { limitAuthenticated } from "./ratelimit/policies.ts";
 
+/**
+ * Auth, the route's permission from the route table (so the generated matrix
+ * tests cover it), and the per-user limit. API keys with the `admin` scope are
+ * accepted: monitoring is what a SIEM pulls with a key.
+ */
 export function guards(deps: AppDeps) {
-  const auth = requireAuth(deps);
+  const auth = requireAuth(deps, { apiKeys: true });
   const limit = limitAuthenticated(deps);
-  return (permission: Permission) => ({
-    middleware: [auth, requirePermission(permission), limit] as MiddlewareHandler<AppEnv>[],
+  return (route: GuardedRoute) => ({
+    middleware: [auth, guard(route), limit] as MiddlewareHandler<AppEnv>[],
     security: [{ bearerAuth: [] }],
   });
 }

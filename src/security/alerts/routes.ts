@@ -117,7 +117,7 @@ export function alertsRouter(deps: AppDeps) {
     path: "/security/alerts",
     tags: ["security"],
     summary: "Threat alerts, newest first",
-    ...secured("security:read"),
+    ...secured("GET /v1/security/alerts"),
     request: {
       query: z.object({
         status: csv(STATUSES),
@@ -140,7 +140,7 @@ export function alertsRouter(deps: AppDeps) {
     path: "/security/alerts/{id}",
     tags: ["security"],
     summary: "One alert",
-    ...secured("security:read"),
+    ...secured("GET /v1/security/alerts/{id}"),
     request: { params: idParam },
     responses: { 200: json(AlertSchema, "The alert"), ...AUTH_PROBLEMS, 404: problemContent("`not_found`") },
   });
@@ -150,7 +150,7 @@ export function alertsRouter(deps: AppDeps) {
       path: `/security/alerts/{id}/${verb}`,
       tags: ["security"],
       summary,
-      ...secured("security:write"),
+      ...secured(`POST /v1/security/alerts/{id}/${verb}`),
       request: { params: idParam, body: noteBody },
       responses: {
         200: json(AlertSchema, "The alert after the transition"),

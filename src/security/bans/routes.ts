@@ -42,7 +42,7 @@ export function bansRouter(deps: AppDeps) {
     tags: ["security"],
     summary: "Banned addresses",
     description: "Active bans by default; `status=all` adds expired and lifted ones (newest first).",
-    ...secured("security:read"),
+    ...secured("GET /v1/admin/bans"),
     request: {
       query: z.object({
         status: z.enum(["active", "all"]).default("active"),
@@ -58,7 +58,7 @@ export function bansRouter(deps: AppDeps) {
     summary: "Lift a ban",
     description:
       "The address URL-encoded: an IPv4 address, an IPv6 address (its /64 is lifted) or the /64 itself (`2001%3Adb8%3A%3A%2F64`). The reason comes from the body or the `reason` query parameter.",
-    ...secured("security:write"),
+    ...secured("DELETE /v1/admin/bans/{ip}"),
     request: {
       params: z.object({ ip: z.string().min(2).max(64).openapi({ example: "203.0.113.9" }) }),
       query: z.object({ reason: z.string().trim().min(1).max(500).optional() }),

@@ -75,7 +75,7 @@ export function eventsRouter(deps: AppDeps) {
     path: "/security/events",
     tags: ["security"],
     summary: "The event log, filtered and paginated by log position",
-    ...guards(deps)("security:read"),
+    ...guards(deps)("GET /v1/security/events"),
     request: { query },
     responses: {
       200: json(

@@ -50,7 +50,7 @@ export function monitoringRouter(deps: AppDeps) {
     path: "/security/metrics",
     tags: ["security"],
     summary: "Security counters over the last hour and day, and current state",
-    ...secured("security:read"),
+    ...secured("GET /v1/security/metrics"),
     responses: { 200: json(SummarySchema, "Counters"), ...AUTH_PROBLEMS },
   });
   const lockoutsRoute = createRoute({
@@ -58,7 +58,7 @@ export function monitoringRouter(deps: AppDeps) {
     path: "/security/lockouts",
     tags: ["security"],
     summary: "Accounts locked now, soonest unlock first",
-    ...secured("security:read"),
+    ...secured("GET /v1/security/lockouts"),
     responses: {
       200: json(z.object({ lockouts: z.array(LockoutSchema) }), "Locked accounts"),
       ...AUTH_PROBLEMS,
@@ -69,7 +69,7 @@ export function monitoringRouter(deps: AppDeps) {
     path: "/security/lockouts/{userId}/clear",
     tags: ["security"],
     summary: "Unlock an account (AccountUnlocked, reason admin)",
-    ...secured("security:write"),
+    ...secured("POST /v1/security/lockouts/{userId}/clear"),
     request: {
       params: z.object({ userId: z.uuid() }),
       body: {
