@@ -13,6 +13,7 @@ import { type Catalog, metadataSchema } from "./catalog/catalog.ts";
 import { canonicalEnvelope } from "./envelope.ts";
 import { ConcurrencyError, EventValidationError } from "./errors.ts";
 import { uuidv7 } from "./ids.ts";
+import { type EventRow, eventColumns, toStoredEvent } from "./rows.ts";
 import type {
   AppendResult,
   EventMetadata,
@@ -67,21 +68,7 @@ export interface EventStore {
   readonly catalog: Catalog;
 }
 
-const COLUMNS =
-  "id, tx_id::text AS tx_id, stream_id, stream_version, event_id, type, schema_version, data, metadata, recorded_at";
-
-interface EventRow {
-  id: number;
-  tx_id: string;
-  stream_id: string;
-  stream_version: number;
-  event_id: string;
-  type: string;
-  schema_version: number;
-  data: unknown;
-  metadata: EventMetadata;
-  recorded_at: Date;
-}
+const COLUMNS = eventColumns();
 
 /** `stream_type` is the id's prefix: `user-42` is of type `user`. */
 export function streamTypeOf(streamId: string): string {
@@ -95,20 +82,7 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
   const newId = opts.newId ?? (() => uuidv7());
   const inline = opts.inline ?? [];
 
-  const toStored = (r: EventRow): StoredEvent => {
-    const up = catalog.upcast(r.type, r.schema_version, r.data);
-    return {
-      position: { txId: r.tx_id, id: r.id },
-      streamId: r.stream_id,
-      streamVersion: r.stream_version,
-      eventId: r.event_id,
-      type: r.type,
-      schemaVersion: up.version,
-      data: up.data,
-      metadata: r.metadata,
-      recordedAt: r.recorded_at,
-    };
-  };
+  const toStored = (r: EventRow) => toStoredEvent(catalog, r);
 
   /** For `any`: holds the stream's row lock for the rest of the transaction and returns its version. */
   async function lockVersion(sql: Sql, streamId: string): Promise<number> {

@@ -16,10 +16,10 @@
  * scans more rows than it returns: the page size bounds what is returned.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { toStoredEvent } from "../../../events/rows.ts";
 import type { AppDeps } from "../../app.ts";
 import { createRouter, problemContent } from "../../http/router.ts";
 import { AUTH_PROBLEMS, decodeCursor, encodeCursor, guards, json, limitParam } from "../http.ts";
-import { toStoredEvent } from "../threats/window.ts";
 
 const TYPE = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
 

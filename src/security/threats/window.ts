@@ -6,43 +6,15 @@
  */
 import type { Sql } from "../../../db/client.ts";
 import type { Catalog } from "../../../events/catalog/catalog.ts";
-import type { EventMetadata, StoredEvent } from "../../../events/types.ts";
+import { type EventRow, eventColumns, toStoredEvent } from "../../../events/rows.ts";
+import type { StoredEvent } from "../../../events/types.ts";
 import type { WindowSpec } from "./rules/index.ts";
 import { accountOf, ipKeyOf } from "./types.ts";
 
 /** Rows per window at most: far beyond every threshold, and a bound on a flood's cost. */
 export const WINDOW_LIMIT = 500;
 
-interface EventRow {
-  id: number;
-  tx_id: string;
-  stream_id: string;
-  stream_version: number;
-  event_id: string;
-  type: string;
-  schema_version: number;
-  data: unknown;
-  metadata: EventMetadata;
-  recorded_at: Date | string;
-}
-
-const COLUMNS = `e.id, e.tx_id::text AS tx_id, e.stream_id, e.stream_version, e.event_id, e.type,
-  e.schema_version, e.data, e.metadata, e.recorded_at`;
-
-export function toStoredEvent(catalog: Catalog, r: EventRow): StoredEvent {
-  const up = catalog.upcast(r.type, r.schema_version, r.data);
-  return {
-    position: { txId: r.tx_id, id: Number(r.id) },
-    streamId: r.stream_id,
-    streamVersion: Number(r.stream_version),
-    eventId: r.event_id,
-    type: r.type,
-    schemaVersion: up.version,
-    data: up.data,
-    metadata: r.metadata,
-    recordedAt: r.recorded_at instanceof Date ? r.recorded_at : new Date(r.recorded_at),
-  };
-}
+const COLUMNS = eventColumns("e");
 
 /** One event by its stream key (what the threat job carries). */
 export async function eventAt(
