@@ -42,7 +42,9 @@ export function scrub(value: unknown, depth = 0): unknown {
     let out: unknown[] | undefined;
     value.forEach((v, i) => {
       const next = scrub(v, depth + 1);
-      if (next !== v) (out ??= value.slice())[i] = next;
+      if (next === v) return;
+      out ??= value.slice();
+      out[i] = next;
     });
     return out ?? value;
   }
@@ -50,7 +52,9 @@ export function scrub(value: unknown, depth = 0): unknown {
   let out: Record<string, unknown> | undefined;
   for (const [key, v] of Object.entries(value)) {
     const next = SECRET.has(key.toLowerCase()) ? CENSOR : scrub(v, depth + 1);
-    if (next !== v) (out ??= { ...value })[key] = next;
+    if (next === v) continue;
+    out ??= { ...value };
+    out[key] = next;
   }
   return out ?? value;
 }
