@@ -5,13 +5,9 @@
  * when CI provides them, on real Postgres and Redis.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import type { Db } from "../db/client.ts";
 import type { EventMetadata } from "../events/types.ts";
-import { postgresDb, TEST_DATABASE_URL, TEST_REDIS_URL } from "../test/helpers/db.ts";
-import { type SmtpCatcher, startSmtpCatcher } from "../workers/testing/smtp-catcher.ts";
+import { type LiveRuntime, runtimeCases, startLiveRuntime } from "../test/helpers/runtime.ts";
 import { createApp } from "./app.ts";
-import { background } from "./background.ts";
-import { buildRuntime, type Runtime } from "./runtime.ts";
 
 const meta: EventMetadata = {
   actor: "system:test",
@@ -22,34 +18,13 @@ const meta: EventMetadata = {
   causationId: null,
 };
 
-const cases: { name: string; env: () => Record<string, string>; db?: () => Promise<Db> }[] = [
-  { name: "embedded (PGlite, in-process queue)", env: () => ({ DATA_DIR: "memory://" }) },
-];
-if (TEST_DATABASE_URL && TEST_REDIS_URL) {
-  cases.push({
-    name: "Postgres and Redis",
-    env: () => ({ REDIS_URL: TEST_REDIS_URL ?? "", REDIS_PREFIX: `vigil-test-${crypto.randomUUID()}` }),
-    db: () => postgresDb(),
-  });
-}
-
-describe.each(cases)("background work on $name", ({ env, db }) => {
-  let rt: Runtime | undefined;
-  let smtp: SmtpCatcher | undefined;
-  let ownDb: Db | undefined;
-  afterEach(async () => {
-    await rt?.close();
-    await ownDb?.close();
-    await smtp?.close();
-  });
+describe.each(runtimeCases())("background work on $name", (rc) => {
+  let live: LiveRuntime | undefined;
+  afterEach(() => live?.close());
 
   it("emails the security contact about a broken chain and runs the async projections", async () => {
-    smtp = await startSmtpCatcher();
-    ownDb = db ? await db() : undefined;
-    rt = await buildRuntime(
-      { NODE_ENV: "test", SMTP_URL: smtp.url, SECURITY_EMAIL: "security@example.com", ...env() },
-      { db: ownDb, skipMigrate: Boolean(ownDb), extensions: [background({ pollMs: 20 })] },
-    );
+    live = await startLiveRuntime(rc, { SECURITY_EMAIL: "security@example.com" });
+    const { rt, smtp } = live;
     const { store, db: rtDb } = rt.deps;
     await store.append(
       "system-verification",

@@ -6,25 +6,11 @@
  * Postgres from TEST_DATABASE_URL). Links are read out of the received mail.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import type { Db } from "../../db/client.ts";
-import { postgresDb, TEST_DATABASE_URL, TEST_REDIS_URL } from "../../test/helpers/db.ts";
-import { type CaughtMail, type SmtpCatcher, startSmtpCatcher } from "../../workers/testing/smtp-catcher.ts";
+import { type LiveRuntime, runtimeCases, startLiveRuntime } from "../../test/helpers/runtime.ts";
+import type { CaughtMail, SmtpCatcher } from "../../workers/testing/smtp-catcher.ts";
 import { createApp } from "../app.ts";
-import { background } from "../background.ts";
-import { buildRuntime, type Runtime } from "../runtime.ts";
 import { identityFeature } from "./feature.ts";
 import { client, PASSWORD } from "./testing.ts";
-
-const cases: { name: string; env: () => Record<string, string>; db?: () => Promise<Db> }[] = [
-  { name: "embedded (PGlite, in-process queue, memory guard)", env: () => ({ DATA_DIR: "memory://" }) },
-];
-if (TEST_DATABASE_URL && TEST_REDIS_URL) {
-  cases.push({
-    name: "Postgres and Redis",
-    env: () => ({ REDIS_URL: TEST_REDIS_URL ?? "", REDIS_PREFIX: `vigil-test-${crypto.randomUUID()}` }),
-    db: () => postgresDb(),
-  });
-}
 
 /** The text body, decoded from the transfer encoding nodemailer chose. */
 function bodyText(m: CaughtMail): string {
@@ -61,29 +47,16 @@ const tokenIn = (text: string, path: string) => {
   return url[1]!;
 };
 
-describe.each(cases)("identity end to end on $name", ({ env, db }) => {
-  let rt: Runtime | undefined;
-  let smtp: SmtpCatcher | undefined;
-  let ownDb: Db | undefined;
-  afterEach(async () => {
-    await rt?.close();
-    await ownDb?.close();
-    await smtp?.close();
-  });
+describe.each(runtimeCases())("identity end to end on $name", (rc) => {
+  let live: LiveRuntime | undefined;
+  afterEach(() => live?.close());
 
   it("register, verify by the mailed link, log in, refresh, change the password, reset it by mail", async () => {
-    smtp = await startSmtpCatcher();
-    ownDb = db ? await db() : undefined;
-    rt = await buildRuntime(
-      {
-        NODE_ENV: "test",
-        SMTP_URL: smtp.url,
-        PUBLIC_URL: "https://app.example.com",
-        REQUIRE_EMAIL_VERIFICATION: "true",
-        ...env(),
-      },
-      { db: ownDb, skipMigrate: Boolean(ownDb), extensions: [background({ pollMs: 20 })] },
-    );
+    live = await startLiveRuntime(rc, {
+      PUBLIC_URL: "https://app.example.com",
+      REQUIRE_EMAIL_VERIFICATION: "true",
+    });
+    const { rt, smtp } = live;
     const api = client(createApp(rt.deps, [identityFeature]));
 
     // Register; login waits for the address to be verified.

@@ -7,47 +7,22 @@
  * default and, when CI provides them, on Postgres and BullMQ on Redis.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import type { Db } from "../../db/client.ts";
 import { uuidv7 } from "../../events/ids.ts";
-import { postgresDb, TEST_DATABASE_URL, TEST_REDIS_URL } from "../../test/helpers/db.ts";
-import { type SmtpCatcher, startSmtpCatcher } from "../../workers/testing/smtp-catcher.ts";
+import { type LiveRuntime, runtimeCases, startLiveRuntime } from "../../test/helpers/runtime.ts";
 import { createApp } from "../app.ts";
-import { background } from "../background.ts";
 import { features } from "../features.ts";
 import { peer } from "../http/test-app.ts";
 import { PASSWORD } from "../identity/testing.ts";
 import { userStream } from "../identity/user.ts";
-import { buildRuntime, type Runtime } from "../runtime.ts";
 import { SECURITY_TEST_ENV } from "./testing.ts";
 
-const cases: { name: string; env: () => Record<string, string>; db?: () => Promise<Db> }[] = [
-  { name: "embedded (PGlite, in-process queue)", env: () => ({ DATA_DIR: "memory://" }) },
-];
-if (TEST_DATABASE_URL && TEST_REDIS_URL) {
-  cases.push({
-    name: "Postgres and Redis",
-    env: () => ({ REDIS_URL: TEST_REDIS_URL ?? "", REDIS_PREFIX: `vigil-test-${crypto.randomUUID()}` }),
-    db: () => postgresDb(),
-  });
-}
-
-describe.each(cases)("threat detection end to end on $name", ({ env, db }) => {
-  let rt: Runtime | undefined;
-  let smtp: SmtpCatcher | undefined;
-  let ownDb: Db | undefined;
-  afterEach(async () => {
-    await rt?.close();
-    await ownDb?.close();
-    await smtp?.close();
-  });
+describe.each(runtimeCases())("threat detection end to end on $name", (rc) => {
+  let live: LiveRuntime | undefined;
+  afterEach(() => live?.close());
 
   it("turns a credential-stuffing burst into an alert in the API and an email to the admin", async () => {
-    smtp = await startSmtpCatcher();
-    ownDb = db ? await db() : undefined;
-    rt = await buildRuntime(
-      { NODE_ENV: "test", SMTP_URL: smtp.url, ...SECURITY_TEST_ENV, ...env() },
-      { db: ownDb, skipMigrate: Boolean(ownDb), extensions: [background({ pollMs: 20 })] },
-    );
+    live = await startLiveRuntime(rc, SECURITY_TEST_ENV);
+    const { rt, smtp } = live;
     const app = createApp(rt.deps, features);
     const call = async (method: string, path: string, ip: string, body?: unknown, token?: string) => {
       const res = await app.request(
