@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "../db/client.ts";
 import { inc, meta, testCatalog } from "../test/fixtures/events.ts";
-import { postgresDb, TEST_DATABASE_URL } from "../test/helpers/db.ts";
+import { postgresDb, settle, TEST_DATABASE_URL } from "../test/helpers/db.ts";
 import { createEventStore, type EventStore } from "./store.ts";
 import { START } from "./types.ts";
 
@@ -45,6 +45,7 @@ describe.runIf(TEST_DATABASE_URL)("event store on real Postgres (set TEST_DATABA
 
     release();
     await slow;
+    await settle(db);
     const delivered = await store.readAll(START);
     expect(delivered.map((e) => (e.data as { note: string }).note)).toEqual(["slow", "fast"]);
   });

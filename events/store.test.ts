@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "../db/client.ts";
 import { inc, meta, testCatalog } from "../test/fixtures/events.ts";
-import { dbCases } from "../test/helpers/db.ts";
+import { dbCases, settle } from "../test/helpers/db.ts";
 import { canonicalEnvelope, GENESIS_HASH, linkHash, sameBytes } from "./envelope.ts";
 import { ConcurrencyError, EventValidationError, UnknownEventTypeError } from "./errors.ts";
 import { createEventStore, type EventStore } from "./store.ts";
@@ -132,6 +132,7 @@ describe.each(dbCases())("event store on $name", ({ make }) => {
     await store.append("counter-1", "no_stream", [inc(1)], meta);
     await store.append("counter-2", "no_stream", [inc(2), { type: "CounterReset", data: {} }], meta);
     await store.append("counter-1", 1, [inc(3)], meta);
+    await settle(db);
     const all = await store.readAll(START);
     expect(all.map((e) => e.type)).toEqual([
       "CounterIncremented",

@@ -3,7 +3,7 @@ import type { Db } from "../db/client.ts";
 import { createEventStore, type EventStore } from "../events/store.ts";
 import { inc, meta, testCatalog } from "../test/fixtures/events.ts";
 import { counterLogAsync, countersInline, createCounterTables } from "../test/fixtures/projections.ts";
-import { dbCases } from "../test/helpers/db.ts";
+import { dbCases, settle } from "../test/helpers/db.ts";
 import { loadCheckpoint } from "./checkpoints.ts";
 import { catchUp, runConsumer } from "./consumer.ts";
 import { rebuildProjection, verifyProjections } from "./rebuild.ts";
@@ -45,6 +45,7 @@ describe.each(dbCases())("projections on $name", ({ make }) => {
     expect(await catchUp({ db, store }, consumer)).toBe(0);
     expect(await logged()).toBe(3);
     const cp = await loadCheckpoint(db, checkpointName(counterLogAsync));
+    await settle(db);
     expect(cp.id).toBe((await store.readAll({ txId: "0", id: 0 })).at(-1)!.position.id);
   });
 

@@ -122,7 +122,8 @@ export async function identityHarness(
   const mailer = createMemoryMailer();
   const handlers = { "email.send": sendEmail(mailer), [LINK_EMAIL]: linkEmailHandler(deps, mailer) };
   const delivered = new Set<string>();
-  const events = () => store.readAll(START, { limit: 100_000 });
+  // Everything committed, unfenced: tests assert what was written, not what a consumer may read yet.
+  const events = () => store.readLogIn(db, START, { limit: 100_000 });
   return {
     deps,
     app: createApp(deps, [identityFeature]),

@@ -52,3 +52,25 @@ export function dbCases(): DbCase[] {
   if (TEST_DATABASE_URL) cases.push({ name: "postgres", make: () => postgresDb() });
   return cases;
 }
+
+/**
+ * Waits until every event committed so far is past the read fence. The fence is
+ * server-wide: an open transaction in another test file (another schema, even)
+ * holds `readAll` back, so a test that reads right after committing settles first.
+ */
+export async function settle(db: Db, timeoutMs = 10_000): Promise<void> {
+  const [last] = await db.query<{ tx: string }>(
+    "SELECT tx_id::text AS tx FROM events ORDER BY tx_id DESC LIMIT 1",
+  );
+  if (!last) return;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [row] = await db.query<{ ok: boolean }>(
+      "SELECT pg_snapshot_xmin(pg_current_snapshot()) > $1::xid8 AS ok",
+      [last.tx],
+    );
+    if (row?.ok) return;
+    if (Date.now() > deadline) throw new Error("an open transaction kept the log's fence back");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
