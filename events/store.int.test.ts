@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "../db/client.ts";
 import { inc, meta, testCatalog } from "../test/fixtures/events.ts";
 import { postgresDb, settle, TEST_DATABASE_URL } from "../test/helpers/db.ts";
+import { ConcurrencyError } from "./errors.ts";
 import { createEventStore, type EventStore } from "./store.ts";
 import { START } from "./types.ts";
 
@@ -96,5 +97,26 @@ describe.runIf(TEST_DATABASE_URL)("event store on real Postgres (set TEST_DATABA
     const returned = results.flatMap((r) => r.events);
     expect(returned).toHaveLength(300);
     for (const e of returned) expect(e.position.id).toBe(idOf.get(e.eventId));
+  });
+
+  // Such a race can deadlock on the new stream's first rows (Postgres then aborts
+  // one side); whatever the interleaving, callers see only ConcurrencyError.
+  it("creates a new stream raced by `no_stream` and `any` writers without an untyped error", async () => {
+    for (let round = 0; round < 5; round++) {
+      const stream = `counter-race-${round}`;
+      const results = await Promise.allSettled(
+        Array.from({ length: 12 }, (_, i) =>
+          store.append(stream, i % 2 === 0 ? "no_stream" : "any", [inc(i + 1)], meta),
+        ),
+      );
+      const errors = results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
+      expect(errors.every((e) => e instanceof ConcurrencyError)).toBe(true);
+      // Every `any` writer got in; of the creators, at most one did.
+      const events = await store.readStream(stream);
+      expect(events.map((e) => e.streamVersion)).toEqual(events.map((_, i) => i + 1));
+      expect(events.length).toBe(12 - errors.length);
+      expect(events.length).toBeGreaterThanOrEqual(6);
+      expect(events.length).toBeLessThanOrEqual(7);
+    }
   });
 });

@@ -204,7 +204,17 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
     if (expected !== "any" && !needsInline(events)) {
       return appendOnce(db, streamId, expected === "no_stream" ? 0 : expected, events, metadata);
     }
-    return db.transaction((tx) => appendIn(tx, streamId, expected, events, metadata));
+    // `any` means the caller does not care where the stream stands, so losing a
+    // race (a deadlock with a concurrent creator of the same stream) is retried.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await db.transaction((tx) => appendIn(tx, streamId, expected, events, metadata));
+      } catch (err) {
+        const e = translate(err, streamId, 0);
+        if (e instanceof ConcurrencyError && expected === "any" && attempt < 5) continue;
+        throw e;
+      }
+    }
   }
 
   async function readLog(sql: Sql, after: Position, o: ReadLogOptions): Promise<StoredEvent[]> {
@@ -262,6 +272,10 @@ function translate(err: unknown, streamId: string, base: number): unknown {
   if (code === "VG001") return new ConcurrencyError(streamId, base === 0 ? "no_stream" : String(base));
   // Two appends racing to create a stream, or a retried event id.
   if (code === "23505") return new ConcurrencyError(streamId, String(base), (err as Error).message);
+  // A creator with `no_stream` and an `any` writer can deadlock on a new stream's
+  // first rows; Postgres aborts one of them, which lost the race.
+  if (code === "40P01" || code === "40001")
+    return new ConcurrencyError(streamId, String(base), "lost a race on the stream");
   if (code === "22P05" || code === "22021") {
     return new EventValidationError("event", [
       { path: "", message: "text that Postgres cannot store (NUL byte)" },
