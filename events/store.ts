@@ -210,7 +210,11 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
       try {
         return await db.transaction((tx) => appendIn(tx, streamId, expected, events, metadata));
       } catch (err) {
-        const e = translate(err, streamId, 0);
+        // Only a lost race is translated here: an inline projection's own errors
+        // (a unique violation that means "email taken") reach the caller as they are.
+        const e = isLostRace(err)
+          ? new ConcurrencyError(streamId, String(expected), "lost a race on the stream")
+          : err;
         if (e instanceof ConcurrencyError && expected === "any" && attempt < 5) continue;
         throw e;
       }
@@ -265,6 +269,15 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
  */
 function pgTextArray(items: readonly string[]): string {
   return `{${items.map((s) => `"${s.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`).join(",")}}`;
+}
+
+/**
+ * A creator with `no_stream` and an `any` writer can deadlock on a new stream's
+ * first rows; Postgres aborts one of them, which thereby lost the race.
+ */
+function isLostRace(err: unknown): boolean {
+  const code = pgCode(err);
+  return code === "40P01" || code === "40001";
 }
 
 function translate(err: unknown, streamId: string, base: number): unknown {
