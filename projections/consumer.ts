@@ -45,9 +45,10 @@ export async function consumeOnce(deps: ConsumerDeps, consumer: Consumer): Promi
 /**
  * Runs until every event committed before the call has been consumed: the CLI
  * and tests use it. The fence may hold events back while an older transaction
- * anywhere on the server is still open, so it waits for those (up to `timeoutMs`).
+ * anywhere on the server is still open, so it waits for those (up to `timeoutMs`,
+ * by default as long as the server lets an idle transaction live: 30 s).
  */
-export async function catchUp(deps: ConsumerDeps, consumer: Consumer, timeoutMs = 10_000): Promise<number> {
+export async function catchUp(deps: ConsumerDeps, consumer: Consumer, timeoutMs = 30_000): Promise<number> {
   const [last] = await deps.db.query<{ tx_id: string; id: number }>(
     "SELECT tx_id::text AS tx_id, id FROM events ORDER BY tx_id DESC, id DESC LIMIT 1",
   );

@@ -58,7 +58,7 @@ export function dbCases(): DbCase[] {
  * server-wide: an open transaction in another test file (another schema, even)
  * holds `readAll` back, so a test that reads right after committing settles first.
  */
-export async function settle(db: Db, timeoutMs = 10_000): Promise<void> {
+export async function settle(db: Db, timeoutMs = 30_000): Promise<void> {
   const [last] = await db.query<{ tx: string }>(
     "SELECT tx_id::text AS tx FROM events ORDER BY tx_id DESC LIMIT 1",
   );
