@@ -5,18 +5,9 @@
  * when CI provides them, on real Postgres and Redis.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import type { EventMetadata } from "../events/types.ts";
+import { systemMeta as meta } from "../test/fixtures/events.ts";
 import { type LiveRuntime, runtimeCases, startLiveRuntime } from "../test/helpers/runtime.ts";
 import { createApp } from "./app.ts";
-
-const meta: EventMetadata = {
-  actor: "system:test",
-  ip: null,
-  userAgent: null,
-  requestId: null,
-  correlationId: null,
-  causationId: null,
-};
 
 describe.each(runtimeCases())("background work on $name", (rc) => {
   let live: LiveRuntime | undefined;

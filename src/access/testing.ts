@@ -4,6 +4,7 @@
  * and two-factor switched on. Not imported by runtime code.
  */
 import type { Db } from "../../db/client.ts";
+import { systemMeta as meta } from "../../test/fixtures/events.ts";
 import { type App, createApp } from "../app.ts";
 import { features } from "../features.ts";
 import {
@@ -43,14 +44,6 @@ export interface TestUser {
 export async function setRoles(h: IdentityHarness, userId: string, roles: readonly Role[]): Promise<void> {
   const user = await userById(h.db, userId);
   if (!user) throw new Error("no such user");
-  const meta = {
-    actor: "system:test",
-    ip: null,
-    userAgent: null,
-    requestId: null,
-    correlationId: null,
-    causationId: null,
-  };
   const events = [
     ...roles
       .filter((r) => !user.roles.includes(r))

@@ -5,23 +5,15 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "../../db/client.ts";
 import { createCatalog } from "../../events/catalog/index.ts";
 import { createEventStore, type EventStore } from "../../events/store.ts";
-import type { EventMetadata } from "../../events/types.ts";
 import { catchUp } from "../../projections/consumer.ts";
 import { eventStatsProjection } from "../../projections/event-stats.ts";
 import { allProjections } from "../../projections/index.ts";
 import { projectionConsumer } from "../../projections/runner.ts";
+import { systemMeta as meta } from "../../test/fixtures/events.ts";
 import { pgliteDb } from "../../test/helpers/db.ts";
 import { createMailer } from "../../workers/index.ts";
 import { runCli } from "./run.ts";
 
-const meta: EventMetadata = {
-  actor: "system:test",
-  ip: null,
-  userAgent: null,
-  requestId: null,
-  correlationId: null,
-  causationId: null,
-};
 const rebuilt = (projection: string) => ({
   type: "ProjectionRebuilt",
   data: { projection, events: 1, durationMs: 1 },

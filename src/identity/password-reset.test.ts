@@ -1,18 +1,10 @@
 /** The password-reset API other features call (admin-required reset, bootstrap admin's link). */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { EventMetadata } from "../../events/types.ts";
+import { systemMeta as meta } from "../../test/fixtures/events.ts";
 import { loadConfig } from "../config.ts";
 import { completePasswordReset, issuePasswordReset, resetUrl } from "./password-reset.ts";
 import { client, type IdentityHarness, identityHarness, PASSWORD } from "./testing.ts";
 
-const meta: EventMetadata = {
-  actor: "system:test",
-  ip: null,
-  userAgent: null,
-  requestId: null,
-  correlationId: null,
-  causationId: null,
-};
 const NEW_PASSWORD = "lantern-orchard-basalt-77";
 
 let h: IdentityHarness;

@@ -8,6 +8,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { uuidv7 } from "../../events/ids.ts";
+import { systemMeta } from "../../test/fixtures/events.ts";
 import { type LiveRuntime, runtimeCases, startLiveRuntime } from "../../test/helpers/runtime.ts";
 import { createApp } from "../app.ts";
 import { features } from "../features.ts";
@@ -58,14 +59,7 @@ describe.each(runtimeCases())("threat detection end to end on $name", (rc) => {
           },
         },
       ],
-      {
-        actor: "system:test",
-        ip: null,
-        userAgent: null,
-        requestId: null,
-        correlationId: null,
-        causationId: null,
-      },
+      systemMeta,
     );
     const login = await call("POST", "/v1/auth/login", "198.51.100.1", {
       email: "soc@example.com",

@@ -12,6 +12,7 @@ import { START } from "../../events/types.ts";
 import { catchUp } from "../../projections/consumer.ts";
 import { eventStatsProjection } from "../../projections/event-stats.ts";
 import { projectionConsumer } from "../../projections/runner.ts";
+import { systemMeta } from "../../test/fixtures/events.ts";
 import type { JobQueue, JobSpec } from "../../workers/queue.ts";
 import { type App, createApp } from "../app.ts";
 import { peer } from "../http/test-app.ts";
@@ -110,14 +111,7 @@ export async function securityHarness(
         userStream(userId),
         "no_stream",
         [{ type: "UserRegistered", data: { userId, email, displayName: null, roles, passwordHash } }],
-        {
-          actor: "system:test",
-          ip: null,
-          userAgent: null,
-          requestId: null,
-          correlationId: null,
-          causationId: null,
-        },
+        systemMeta,
       );
       return { userId, token: await login(email, { ip }) };
     },

@@ -3,20 +3,13 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { StoredEvent } from "../../../events/types.ts";
 import { allProjections } from "../../../projections/index.ts";
 import { verifyProjections } from "../../../projections/rebuild.ts";
+import { systemMeta as meta } from "../../../test/fixtures/events.ts";
 import { PASSWORD } from "../../identity/testing.ts";
 import { type SecurityHarness, securityHarness } from "../testing.ts";
 import { type BanState, banEvolver, banStream, decideBan, decideLift } from "./ban.ts";
 import { banListFor } from "./check.ts";
 
 const ATTACKER = "203.0.113.9";
-const meta = {
-  actor: "system:test",
-  ip: null,
-  userAgent: null,
-  requestId: null,
-  correlationId: null,
-  causationId: null,
-};
 
 describe("the ban decider", () => {
   const now = new Date("2026-03-01T10:00:00.000Z");
