@@ -10,7 +10,7 @@ import { defineEvent } from "./catalog.ts";
 
 const userId = z.uuid();
 /** The roles of src/access/permissions.ts (a test keeps the two lists equal). */
-export const ROLE_NAMES = ["user", "viewer", "stakeholder", "guardian", "admin"] as const;
+export const ROLE_NAMES = ["user", "viewer", "stakeholder", "guardian", "auditor", "admin"] as const;
 const role = z.enum(ROLE_NAMES);
 const reason = z.string().trim().min(1).max(500);
 

@@ -14,10 +14,10 @@ import { API_KEY_SCOPES } from "../../events/catalog/api-keys.ts";
 import type { AppEnv, AuthContext } from "../http/env.ts";
 import { AppError } from "../http/errors.ts";
 
-export const ROLES = ["user", "viewer", "stakeholder", "guardian", "admin"] as const;
+export const ROLES = ["user", "viewer", "stakeholder", "guardian", "auditor", "admin"] as const;
 export type Role = (typeof ROLES)[number];
 
-const everyone = ["user", "viewer", "stakeholder", "guardian", "admin"] as const;
+const everyone = ["user", "viewer", "stakeholder", "guardian", "auditor", "admin"] as const;
 
 /** permission -> the roles that hold it. */
 export const PERMISSIONS = {
@@ -31,6 +31,26 @@ export const PERMISSIONS = {
   "security:write": ["admin"],
   "admin:users:read": ["admin"],
   "admin:users:write": ["admin"],
+  /** Custody: read the vaults you guard (admins and viewers read all; canAccessVault narrows guardians). */
+  "custody:read": ["viewer", "guardian", "admin"],
+  /** Custody: redeem invitations, run the DKG, propose and sign transactions as a guardian. */
+  "custody:sign": ["user", "stakeholder", "guardian", "admin"],
+  /** Custody: create, freeze and archive vaults, invite and remove guardians, import keys. */
+  "custody:admin": ["admin"],
+  /** Governance: read proposals, votes and tallies. */
+  "governance:read": everyone,
+  /** Governance: create proposals and vote. */
+  "governance:vote": ["stakeholder", "admin"],
+  /** Governance: veto or approve a queued proposal during its timelock. */
+  "governance:intervene": ["guardian"],
+  /** Governance: assign voting power, cancel any proposal, execute. */
+  "governance:admin": ["admin"],
+  /** Wallets: link, list and unlink your own wallets. */
+  "wallets:self": ["user", "stakeholder", "guardian", "admin"],
+  /** Audit: the ledger, checkpoints, proofs, event history and stream state. */
+  "audit:read": ["auditor", "admin"],
+  /** Audit: compliance exports. */
+  "audit:export": ["auditor", "admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
