@@ -94,7 +94,10 @@ export const users = pgTable(
     version: bigint("version", { mode: "number" }).notNull(),
     createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull(),
   },
-  (t) => [uniqueIndex("users_email_lower_key").on(sql`lower(${t.email})`)],
+  // Erased accounts all read `[erased]`; the address stays unique among the rest.
+  (t) => [
+    uniqueIndex("users_email_lower_key").on(sql`lower(${t.email})`).where(sql`${t.email} <> '[erased]'`),
+  ],
 );
 
 /** Inline projection `sessions` (projections/sessions.ts); `version` is the session stream's. */
@@ -304,4 +307,17 @@ export const totpSecrets = pgTable("totp_secrets", {
   pendingCreatedAt: timestamp("pending_created_at", { withTimezone: true, precision: 3 }),
   activeSecret: text("active_secret"),
   updatedAt: timestamp("updated_at", { withTimezone: true, precision: 3 }).notNull(),
+});
+
+/**
+ * Data keys of the people in the log (crypto-shredding, events/pii.ts): one
+ * AES-256 key per subject (`user-<uuid>`), wrapped with ENCRYPTION_KEY. Not a
+ * projection and never in the log: erasing a subject sets `wrapped` to NULL
+ * (the row stays as a tombstone, so nothing new is sealed for them).
+ */
+export const subjectKeys = pgTable("subject_keys", {
+  subject: text("subject").primaryKey(),
+  wrapped: text("wrapped"),
+  createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  erasedAt: timestamp("erased_at", { withTimezone: true, precision: 3 }),
 });

@@ -13,6 +13,7 @@ import { type Catalog, metadataSchema } from "./catalog/catalog.ts";
 import { canonicalEnvelope } from "./envelope.ts";
 import { ConcurrencyError, EventValidationError } from "./errors.ts";
 import { uuidv7 } from "./ids.ts";
+import type { PiiCipher } from "./pii.ts";
 import { type EventRow, eventColumns, toStoredEvent } from "./rows.ts";
 import type {
   AppendResult,
@@ -27,6 +28,8 @@ export interface EventStoreOptions {
   db: Db;
   catalog: Catalog;
   inline?: readonly Projection[];
+  /** Seals personal data on append and opens it on read (crypto-shredding); none: stored in clear. */
+  pii?: PiiCipher;
   now?: () => Date;
   newId?: () => string;
 }
@@ -42,6 +45,8 @@ export interface ReadLogOptions extends ReadAllOptions {
   fenced?: boolean;
   /** Stop at this position, inclusive. */
   until?: Position;
+  /** Personal data as stored (sealed), for what must hash what was stored: exports, proofs. */
+  sealed?: boolean;
 }
 
 export interface EventStore {
@@ -65,10 +70,19 @@ export interface EventStore {
   /** The log read through a given connection or transaction (rebuild and replay use it). */
   readLogIn(sql: Sql, after: Position, opts?: ReadLogOptions): Promise<StoredEvent[]>;
   streamVersion(streamId: string): Promise<number>;
+  /** Crypto-shredding: deletes the subject's data key in the caller's transaction (events/pii.ts). */
+  forget(sql: Sql, subject: string): Promise<void>;
+  /** Opens the sealed personal data of events read by other means (ERASED where erased). */
+  open(events: readonly StoredEvent[]): Promise<StoredEvent[]>;
   readonly catalog: Catalog;
 }
 
 const COLUMNS = eventColumns();
+
+/** `user:<uuid>` acting is the person `user-<uuid>`; keys, systems and anonymous are no one. */
+function actorSubject(actor: string): string | null {
+  return actor.startsWith("user:") ? `user-${actor.slice(5)}` : null;
+}
 
 /** `stream_type` is the id's prefix: `user-42` is of type `user`. */
 export function streamTypeOf(streamId: string): string {
@@ -104,6 +118,33 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
     return rows[0]?.version ?? 0;
   }
 
+  /**
+   * The data and metadata as they are stored: the event's personal fields, and
+   * the IP and user agent of an event about a person (its subject, or the user
+   * who acted), sealed with that person's data key.
+   */
+  async function sealPersonal(
+    sql: Sql,
+    type: string,
+    data: Record<string, unknown>,
+    metadata: EventMetadata,
+  ): Promise<{ data: Record<string, unknown>; metadata: EventMetadata }> {
+    const pii = opts.pii;
+    const spec = catalog.get(type).pii;
+    const subject = spec ? spec.subject(data) : actorSubject(metadata.actor);
+    if (!pii || !subject) return { data, metadata };
+    const seal = (v: unknown) => (typeof v === "string" ? pii.seal(sql, subject, v) : v);
+    const sealedData = { ...data };
+    for (const f of spec?.fields ?? []) sealedData[f] = await seal(data[f]);
+    const sealedMeta = { ...metadata };
+    sealedMeta.ip = (await seal(metadata.ip)) as string | null;
+    sealedMeta.userAgent = (await seal(metadata.userAgent)) as string | null;
+    return { data: sealedData, metadata: sealedMeta };
+  }
+
+  const open = (sql: Sql, events: StoredEvent[], sealed?: boolean) =>
+    opts.pii && !sealed ? opts.pii.open(sql, events) : events;
+
   /** Validates, builds the canonical envelopes, and calls vigil_append once. */
   async function appendOnce(
     sql: Sql,
@@ -116,18 +157,17 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
     const iso = recordedAt.toISOString();
     const stored: StoredEvent[] = [];
     const canon: string[] = [];
-    events.forEach((e, i) => {
+    for (const [i, e] of events.entries()) {
       const { version, data } = catalog.validate(e.type, e.data);
       // What is hashed must survive a round trip through jsonb unchanged.
-      const plain = JSON.parse(JSON.stringify(data)) as unknown;
+      const plain = JSON.parse(JSON.stringify(data)) as Record<string, unknown>;
       const envelope = {
         stream_id: streamId,
         stream_version: base + i + 1,
         event_id: e.eventId ?? newId(),
         type: e.type,
         schema_version: version,
-        data: plain,
-        metadata,
+        ...(await sealPersonal(sql, e.type, plain, metadata)),
         recorded_at: iso,
       };
       canon.push(canonicalEnvelope(envelope));
@@ -142,7 +182,7 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
         metadata,
         recordedAt,
       });
-    });
+    }
     let row: { ids: number[]; tx_id: string; version: number; head_hash: Uint8Array } | undefined;
     try {
       [row] = await sql.query(
@@ -243,7 +283,7 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
       `SELECT ${COLUMNS} FROM events WHERE ${where} ORDER BY events.tx_id, events.id LIMIT $3`,
       params,
     );
-    return rows.map(toStored);
+    return open(sql, rows.map(toStored), o.sealed);
   }
 
   return {
@@ -251,12 +291,17 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
     append,
     appendIn,
     streamVersion: (id) => currentVersion(db, id),
+    open: async (events) => open(db, [...events]),
+    async forget(sql, subject) {
+      if (!opts.pii) throw new Error("this event store seals no personal data");
+      await opts.pii.erase(sql, subject);
+    },
     async readStream(streamId, o = {}) {
       const rows = await db.query<EventRow>(
         `SELECT ${COLUMNS} FROM events WHERE stream_id = $1 AND stream_version > $2 ORDER BY stream_version`,
         [streamId, (o.fromVersion ?? 1) - 1],
       );
-      return rows.map(toStored);
+      return open(db, rows.map(toStored));
     },
     readAll: (after, o = {}) => readLog(db, after, { ...o, fenced: true }),
     readLogIn: (sql, after, o = {}) => readLog(sql, after, o),

@@ -7,6 +7,7 @@
 import type { Sql } from "../db/client.ts";
 import type { UserRoleGranted, UserRoleRevoked } from "../events/catalog/admin.ts";
 import type { EventOf } from "../events/catalog/index.ts";
+import { ERASED } from "../events/pii.ts";
 import type { StoredEvent } from "../events/types.ts";
 
 export const ACCESS_USER_EVENTS = [
@@ -14,6 +15,7 @@ export const ACCESS_USER_EVENTS = [
   "UserRoleRevoked",
   "UserDisabled",
   "UserEnabled",
+  "UserErased",
 ] as const;
 
 type Handler = (sql: Sql, e: StoredEvent, userId: string) => Promise<void>;
@@ -51,5 +53,21 @@ export const accessUserHandlers: Record<(typeof ACCESS_USER_EVENTS)[number], Han
   },
   UserEnabled: async (sql, e, id) => {
     await set(sql, e, id, "status = 'active'");
+  },
+  // What a rebuild reads from the log once the key is gone: `[erased]` in
+  // place of every sealed value. Written here too, so live equals rebuilt.
+  async UserErased(sql, e, id) {
+    await set(
+      sql,
+      e,
+      id,
+      `status = 'disabled', email = '${ERASED}', display_name = CASE WHEN display_name IS NULL THEN NULL ELSE '${ERASED}' END`,
+    );
+    await sql.query(
+      `UPDATE sessions SET ip = CASE WHEN ip IS NULL THEN NULL ELSE '${ERASED}' END,
+              user_agent = CASE WHEN user_agent IS NULL THEN NULL ELSE '${ERASED}' END WHERE user_id = $1`,
+      [id],
+    );
+    await sql.query(`UPDATE email_tokens SET email = '${ERASED}' WHERE user_id = $1`, [id]);
   },
 };

@@ -18,10 +18,11 @@ import { createPgliteDb, createPostgresDb, type Db } from "../db/client.ts";
 import { migrate } from "../db/migrate.ts";
 import { createCatalog } from "../events/catalog/index.ts";
 import { uuidv7 } from "../events/ids.ts";
+import { createPiiCipher } from "../events/pii.ts";
 import { createEventStore } from "../events/store.ts";
 import { inlineProjections } from "../projections/index.ts";
 import type { AppDeps } from "./app.ts";
-import { createAuthServices } from "./auth/services.ts";
+import { createAuthServices, masterKeyring } from "./auth/services.ts";
 import { type Config, loadConfig } from "./config.ts";
 import { createLogger } from "./observability/logger.ts";
 import { Metrics } from "./observability/metrics.ts";
@@ -74,6 +75,7 @@ export async function buildRuntime(
     db,
     catalog: createCatalog(),
     inline: inlineProjections(),
+    pii: createPiiCipher(await masterKeyring(config)),
     now: clock.now,
     newId: ids.newId,
   });

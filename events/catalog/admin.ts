@@ -47,4 +47,13 @@ export const UserEnabled = defineEvent({
   schema: z.object({ userId, reason }),
 });
 
-export const adminEvents = [UserRoleGranted, UserRoleRevoked, UserDisabled, UserEnabled];
+export const UserErased = defineEvent({
+  type: "UserErased",
+  domain: "admin",
+  description:
+    "The person's data key was deleted (crypto-shredding): every sealed field of theirs in the log (email, name, IP, user agent) reads `[erased]` from now on, while the log, its hashes and its proofs stay as they were. The account is disabled with it and cannot be enabled again.",
+  version: 1,
+  schema: z.object({ userId, reason }),
+});
+
+export const adminEvents = [UserRoleGranted, UserRoleRevoked, UserDisabled, UserEnabled, UserErased];

@@ -19,6 +19,18 @@ export interface EventDefinition<T extends string = string, S extends z.ZodType 
   readonly schema: S;
   /** Keyed by the version they upgrade from. */
   readonly upcasters?: Readonly<Record<number, Upcaster>>;
+  /**
+   * Personal data: the person the event is about, and which top-level string
+   * fields of its data are theirs. Those fields, and the metadata's IP and
+   * user agent, are stored sealed with the subject's data key (events/pii.ts).
+   */
+  readonly pii?: PiiSpec;
+}
+
+export interface PiiSpec {
+  /** `user-<uuid>`, or null when this event is about no person. */
+  readonly subject: (data: Record<string, unknown>) => string | null;
+  readonly fields: readonly string[];
 }
 
 export function defineEvent<const T extends string, S extends z.ZodType>(

@@ -9,6 +9,7 @@
  */
 import { z } from "zod";
 import { defineEvent } from "./catalog.ts";
+import { sealedFrom } from "./personal.ts";
 
 const userId = z.uuid();
 /** sha256 hex of the normalised email: lets auditors group failures without the address. */
@@ -27,7 +28,7 @@ export const UserRegistered = defineEvent({
   type: "UserRegistered",
   domain: "identity",
   description: "An account was created with a password (stored as an argon2id PHC hash).",
-  version: 1,
+  version: 2,
   schema: z.object({
     userId,
     email,
@@ -35,6 +36,7 @@ export const UserRegistered = defineEvent({
     roles: z.array(ROLE).min(1).max(32),
     passwordHash,
   }),
+  ...sealedFrom(1, ["email", "displayName"]),
 });
 
 export const LoginSucceeded = defineEvent({
@@ -42,8 +44,9 @@ export const LoginSucceeded = defineEvent({
   domain: "identity",
   description:
     "A password login succeeded and started session `sessionId`; `deviceTrusted` when the client presented a valid device token. `email` addresses the new-sign-in notice.",
-  version: 1,
+  version: 2,
   schema: z.object({ userId, sessionId: z.uuid(), deviceTrusted: z.boolean(), email }),
+  ...sealedFrom(1, ["email"]),
 });
 
 export const LOGIN_FAILURE_REASONS = [
@@ -68,8 +71,9 @@ export const AccountLocked = defineEvent({
   domain: "identity",
   description:
     "Too many consecutive password failures: password logins are refused until `until` (except from a trusted device).",
-  version: 1,
+  version: 2,
   schema: z.object({ userId, until: z.iso.datetime(), failures: z.number().int().positive(), email }),
+  ...sealedFrom(1, ["email"]),
 });
 
 export const AccountUnlocked = defineEvent({
@@ -96,16 +100,18 @@ export const EmailVerificationRequested = defineEvent({
   domain: "identity",
   description:
     "A single-use verification link was issued for `email`. Only the token's hash is recorded; the emailed token is derived from this event's id with a server key (src/identity/link-tokens.ts). Earlier unused verification links of the user stop working.",
-  version: 1,
+  version: 2,
   schema: z.object({ userId, tokenHash, expiresAt: z.iso.datetime(), email }),
+  ...sealedFrom(1, ["email"]),
 });
 
 export const EmailVerified = defineEvent({
   type: "EmailVerified",
   domain: "identity",
   description: "The owner proved control of `email` with the verification token whose hash is `tokenHash`.",
-  version: 1,
+  version: 2,
   schema: z.object({ userId, email, tokenHash }),
+  ...sealedFrom(1, ["email"]),
 });
 
 export const PasswordResetRequested = defineEvent({
@@ -113,7 +119,7 @@ export const PasswordResetRequested = defineEvent({
   domain: "identity",
   description:
     "A single-use password-reset token was issued (the user asked, or an administrator required it: `reason`). Only its hash is recorded; earlier unused reset tokens of the user stop working.",
-  version: 1,
+  version: 2,
   schema: z.object({
     userId,
     tokenHash,
@@ -121,6 +127,7 @@ export const PasswordResetRequested = defineEvent({
     email,
     reason: z.string().min(1).max(200),
   }),
+  ...sealedFrom(1, ["email"]),
 });
 
 export const PasswordResetRequestIgnored = defineEvent({
@@ -137,8 +144,9 @@ export const PasswordResetCompleted = defineEvent({
   domain: "identity",
   description:
     "The password was replaced through the reset token `tokenHash`; every session of the user is revoked with it.",
-  version: 1,
+  version: 2,
   schema: z.object({ userId, passwordHash, tokenHash, email }),
+  ...sealedFrom(1, ["email"]),
 });
 
 export const PasswordChanged = defineEvent({
@@ -146,8 +154,9 @@ export const PasswordChanged = defineEvent({
   domain: "identity",
   description:
     "The signed-in user changed their password (the current one was checked); their other sessions are revoked.",
-  version: 1,
+  version: 2,
   schema: z.object({ userId, passwordHash, email }),
+  ...sealedFrom(1, ["email"]),
 });
 
 export const PasswordChangeFailed = defineEvent({

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { defineEvent } from "./catalog.ts";
+import { sealedFrom } from "./personal.ts";
 
 const sessionId = z.uuid();
 const userId = z.uuid();
@@ -27,7 +28,7 @@ export const SessionStarted = defineEvent({
   type: "SessionStarted",
   domain: "sessions",
   description: "A session began with its first refresh token (stored hashed).",
-  version: 1,
+  version: 2,
   schema: z.object({
     sessionId,
     userId,
@@ -36,6 +37,7 @@ export const SessionStarted = defineEvent({
     ip: z.string().max(64).nullable(),
     userAgent: z.string().max(512).nullable(),
   }),
+  ...sealedFrom(1, ["ip", "userAgent"]),
 });
 
 export const RefreshTokenRotated = defineEvent({

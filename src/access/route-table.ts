@@ -22,6 +22,7 @@ export const ROUTE_TABLE = [
   ["POST", "/v1/admin/users/{id}/roles/revoke", "admin:users:write"],
   ["POST", "/v1/admin/users/{id}/disable", "admin:users:write"],
   ["POST", "/v1/admin/users/{id}/enable", "admin:users:write"],
+  ["POST", "/v1/admin/users/{id}/erase", "admin:users:write"],
   ["POST", "/v1/admin/users/{id}/unlock", "admin:users:write"],
   ["POST", "/v1/admin/users/{id}/sessions/revoke", "admin:users:write"],
   ["POST", "/v1/admin/users/{id}/password-reset", "admin:users:write"],

@@ -10,6 +10,7 @@
  */
 import type { Sql } from "../../db/client.ts";
 import { ConcurrencyError } from "../../events/errors.ts";
+import { ERASED } from "../../events/pii.ts";
 import type { EventMetadata, NewEvent } from "../../events/types.ts";
 import type { Role } from "../access/permissions.ts";
 import { principalsFor } from "../access/principals.ts";
@@ -91,9 +92,26 @@ export const disableUser = (deps: AuthDeps, userId: string, reason: string, meta
   });
 
 export const enableUser = (deps: AuthDeps, userId: string, reason: string, meta: EventMetadata) =>
-  onUser(deps, userId, meta, async (_tx, user) => ({
-    events: user.status === "active" ? [] : [{ type: "UserEnabled", data: { userId, reason } }],
-  }));
+  onUser(deps, userId, meta, async (_tx, user) => {
+    if (user.email === ERASED) throw new AppError("account_erased", "An erased account cannot be enabled");
+    return { events: user.status === "active" ? [] : [{ type: "UserEnabled", data: { userId, reason } }] };
+  });
+
+/**
+ * Erasure (crypto-shredding): the account is closed like a disable (sessions
+ * and keys end) and the person's data key is deleted in the same transaction
+ * as the `UserErased` event, so the event and the erasure commit together.
+ */
+export const eraseUser = (deps: AuthDeps, userId: string, reason: string, meta: EventMetadata) =>
+  onUser(deps, userId, meta, async (tx, user) => {
+    if (user.email === ERASED) return { events: [] };
+    await lastAdminGuard(tx, user, "erase this account");
+    const sessions = await openSessions(tx, userId, deps.clock.now());
+    const endedSessions = await revokeSessionsIn(tx, deps, sessions, "account_disabled", meta);
+    await revokeAllApiKeysIn(tx, deps, userId, "account_disabled", meta);
+    await deps.store.forget(tx, userStream(userId));
+    return { events: [{ type: "UserErased", data: { userId, reason } }], endedSessions };
+  });
 
 export const unlockUser = (deps: AuthDeps, userId: string, meta: EventMetadata) =>
   onUser(deps, userId, meta, async () => ({

@@ -17,6 +17,7 @@ import { issuePasswordReset } from "../identity/password-reset.ts";
 import {
   disableUser,
   enableUser,
+  eraseUser,
   grantRole,
   revokeRole,
   revokeUserSessions,
@@ -138,6 +139,11 @@ export function adminRouter(deps: AuthDeps) {
     "/admin/users/{id}/enable",
     "Enable a disabled account",
   );
+  const erase = action(
+    "POST /v1/admin/users/{id}/erase",
+    "/admin/users/{id}/erase",
+    "Erase the person: their data key is deleted, so their email, name, IPs and user agents read [erased] everywhere, log and exports included; the account is closed",
+  );
   const unlock = action(
     "POST /v1/admin/users/{id}/unlock",
     "/admin/users/{id}/unlock",
@@ -187,6 +193,12 @@ export function adminRouter(deps: AuthDeps) {
       const { reason } = c.req.valid("json") as z.infer<typeof ReasonBody>;
       const id = c.req.valid("param").id;
       await enableUser(deps, id, reason, meta(c, reason));
+      return c.json(await detail(id), 200);
+    })
+    .openapi(erase, async (c) => {
+      const { reason } = c.req.valid("json") as z.infer<typeof ReasonBody>;
+      const id = c.req.valid("param").id;
+      await eraseUser(deps, id, reason, meta(c, reason));
       return c.json(await detail(id), 200);
     })
     .openapi(unlock, async (c) => {

@@ -47,7 +47,9 @@ const encoder = new TextEncoder();
  * key, so `npm start` works on a fresh machine; production refuses to start
  * without a real one (src/config.ts).
  */
-async function encryptionKeys(opts: AuthServicesOptions): Promise<{ id: string; key: Uint8Array }[]> {
+async function encryptionKeys(
+  opts: Pick<AuthServicesOptions, "config" | "logger">,
+): Promise<{ id: string; key: Uint8Array }[]> {
   // The current key first; older ones stay in the ring to decrypt until `keys rotate-encryption`.
   if (opts.config.encryptionKeys?.length) return opts.config.encryptionKeys;
   if (opts.config.env === "production") throw new Error("ENCRYPTION_KEY is required in production");
@@ -61,6 +63,12 @@ async function encryptionKeys(opts: AuthServicesOptions): Promise<{ id: string; 
     await crypto.subtle.digest("SHA-256", encoder.encode("vigil development encryption key (public)")),
   );
   return [{ id: "dev", key }];
+}
+
+/** ENCRYPTION_KEY's keyring on its own (the event store seals personal data with it before auth starts). */
+export async function masterKeyring(config: Config): Promise<Keyring> {
+  const ring = await encryptionKeys({ config, logger: { warn() {}, error() {} } });
+  return createKeyring(ring, ring[0]!.id);
 }
 
 /** A separate HMAC key for device tokens, derived from the encryption key (HKDF-SHA-256). */

@@ -16,10 +16,11 @@
  */
 import { migrate } from "../../db/migrate.ts";
 import { createCatalog } from "../../events/catalog/index.ts";
+import { createPiiCipher } from "../../events/pii.ts";
 import { createEventStore } from "../../events/store.ts";
 import { allProjections, inlineProjections } from "../../projections/index.ts";
 import type { AuthDeps } from "../auth/deps.ts";
-import { createAuthServices } from "../auth/services.ts";
+import { createAuthServices, masterKeyring } from "../auth/services.ts";
 import { loadConfig } from "../config.ts";
 import { createLogger } from "../observability/logger.ts";
 import { Metrics } from "../observability/metrics.ts";
@@ -32,7 +33,12 @@ async function main(): Promise<number> {
   let auth: AuthDeps | undefined;
   try {
     if (process.argv[2] !== "migrate") await migrate(db);
-    const store = createEventStore({ db, catalog: createCatalog(), inline: inlineProjections() });
+    const store = createEventStore({
+      db,
+      catalog: createCatalog(),
+      inline: inlineProjections(),
+      pii: createPiiCipher(await masterKeyring(config)),
+    });
     const tty = process.stderr.isTTY;
     // Only the commands that need them start the hashing pool and load the JWT keys.
     const authDeps = async () => {

@@ -59,6 +59,7 @@ export const ERROR_CODES = {
   mfa_already_enabled: { status: 409, title: "Two-factor authentication is already enabled" },
   mfa_setup_required: { status: 409, title: "Start two-factor setup first" },
   last_admin: { status: 409, title: "The last admin cannot be removed" },
+  account_erased: { status: 409, title: "The account was erased" },
   // Security (src/security): an address banned after too many failed logins.
   ip_banned: { status: 403, title: "Address banned" },
 } as const satisfies Record<string, { status: number; title: string }>;

@@ -6,6 +6,7 @@
  */
 import type { Db } from "../../db/client.ts";
 import { createCatalog } from "../../events/catalog/index.ts";
+import { createPiiCipher } from "../../events/pii.ts";
 import { createEventStore } from "../../events/store.ts";
 import type { StoredEvent } from "../../events/types.ts";
 import { START } from "../../events/types.ts";
@@ -14,7 +15,7 @@ import { pgliteDb } from "../../test/helpers/db.ts";
 import { createMemoryMailer, type MailMessage, sendEmail } from "../../workers/email.ts";
 import { type App, createApp } from "../app.ts";
 import type { AuthDeps } from "../auth/deps.ts";
-import { createAuthServices } from "../auth/services.ts";
+import { createAuthServices, masterKeyring } from "../auth/services.ts";
 import { memorySessionGuard, type SessionGuard } from "../auth/session-guard.ts";
 import { loadConfig } from "../config.ts";
 import type { PasswordHasherOptions } from "../crypto/password.ts";
@@ -97,6 +98,7 @@ export async function identityHarness(
     db,
     catalog: createCatalog(),
     inline: inlineProjections(),
+    pii: createPiiCipher(await masterKeyring(config)),
     now: clock.now,
   });
   const auth = await createAuthServices({

@@ -114,7 +114,9 @@ export function eventsRouter(deps: AppDeps) {
        ORDER BY events.tx_id ${dir}, events.id ${dir} LIMIT $1`,
       params,
     );
-    const page = rows.slice(0, q.limit).map((r) => toStoredEvent(deps.store.catalog, r));
+    const page = await deps.store.open(
+      rows.slice(0, q.limit).map((r) => toStoredEvent(deps.store.catalog, r)),
+    );
     const last = page.at(-1);
     // Oldest first is for tailing: the cursor always comes back (the request's own
     // when nothing new is committed yet), so polling with it resumes where it stopped.

@@ -93,7 +93,7 @@ export async function analyze(
     const key = JSON.stringify(spec.window);
     let window = windows.get(key);
     if (!window) {
-      window = loadWindow(deps.db, deps.store.catalog, spec.window, trigger);
+      window = loadWindow(deps.db, deps.store, spec.window, trigger);
       windows.set(key, window);
     }
     for (const alert of spec.evaluate(await window, trigger)) {

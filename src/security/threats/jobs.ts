@@ -100,7 +100,7 @@ export function securityJobHandlers(deps: SecurityJobDeps): Record<string, JobHa
       if (typeof job.streamId !== "string" || typeof job.streamVersion !== "number") {
         throw new PermanentJobError("threat.analyze needs streamId and streamVersion");
       }
-      const trigger = await eventAt(deps.db, deps.store.catalog, job.streamId, job.streamVersion);
+      const trigger = await eventAt(deps.db, deps.store, job.streamId, job.streamVersion);
       if (!trigger) throw new PermanentJobError(`no event ${job.streamId}@${job.streamVersion}`);
       await analyze(
         { db: deps.db, store: deps.store, clock: deps.clock, onBan: () => bans.invalidate() },

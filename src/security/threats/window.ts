@@ -5,8 +5,8 @@
  * `events` by primary key and upcast like any read of the log.
  */
 import type { Sql } from "../../../db/client.ts";
-import type { Catalog } from "../../../events/catalog/catalog.ts";
 import { type EventRow, eventColumns, toStoredEvent } from "../../../events/rows.ts";
+import type { EventStore } from "../../../events/store.ts";
 import type { StoredEvent } from "../../../events/types.ts";
 import type { WindowSpec } from "./rules/index.ts";
 import { accountOf, ipKeyOf } from "./types.ts";
@@ -16,10 +16,13 @@ export const WINDOW_LIMIT = 500;
 
 const COLUMNS = eventColumns("e");
 
+/** Maps rows to events and opens their sealed personal data. */
+type Readers = Pick<EventStore, "catalog" | "open">;
+
 /** One event by its stream key (what the threat job carries). */
 export async function eventAt(
   sql: Sql,
-  catalog: Catalog,
+  store: Readers,
   streamId: string,
   streamVersion: number,
 ): Promise<StoredEvent | null> {
@@ -27,12 +30,14 @@ export async function eventAt(
     `SELECT ${COLUMNS} FROM events e WHERE e.stream_id = $1 AND e.stream_version = $2`,
     [streamId, streamVersion],
   );
-  return rows[0] ? toStoredEvent(catalog, rows[0]) : null;
+  if (!rows[0]) return null;
+  const [event] = await store.open([toStoredEvent(store.catalog, rows[0])]);
+  return event ?? null;
 }
 
 export async function loadWindow(
   sql: Sql,
-  catalog: Catalog,
+  store: Readers,
   spec: WindowSpec,
   trigger: StoredEvent,
 ): Promise<StoredEvent[]> {
@@ -56,5 +61,5 @@ export async function loadWindow(
      WHERE ${where} ORDER BY s.at DESC LIMIT $4`,
     params,
   );
-  return rows.reverse().map((r) => toStoredEvent(catalog, r));
+  return store.open(rows.reverse().map((r) => toStoredEvent(store.catalog, r)));
 }
