@@ -43,6 +43,9 @@ export function subjectOfSealed(v: string): string | null {
   return end > 0 ? v.slice(PREFIX.length, end) : null;
 }
 
+/** A wrapped data key is bound to its subject: it cannot be copied to another row. */
+const wrapAad = (subject: string) => `subject-key:${subject}`;
+
 interface KeyRow {
   subject: string;
   wrapped: string | null;
@@ -53,7 +56,7 @@ export function createPiiCipher(master: Keyring): PiiCipher {
 
   async function unwrap(row: KeyRow): Promise<Keyring | null> {
     if (row.wrapped === null) return null;
-    const key = await master.decrypt(row.wrapped, `subject-key:${row.subject}`);
+    const key = await master.decrypt(row.wrapped, wrapAad(row.subject));
     return createKeyring([{ id: DATA_KEY_ID, key }], DATA_KEY_ID);
   }
 
@@ -62,7 +65,7 @@ export function createPiiCipher(master: Keyring): PiiCipher {
     const hit = cache.get(subject);
     if (hit && Date.now() - hit.at < CACHE_MS) return hit.ring;
     const fresh = crypto.getRandomValues(new Uint8Array(32));
-    const wrapped = await master.encrypt(fresh, `subject-key:${subject}`);
+    const wrapped = await master.encrypt(fresh, wrapAad(subject));
     // A key inserted by this statement may still roll back with the caller's
     // transaction, so only a key found already there is cached.
     const inserted = await sql.query<KeyRow>(
@@ -146,4 +149,36 @@ export function createPiiCipher(master: Keyring): PiiCipher {
       cache.set(subject, { ring: null, at: Date.now() });
     },
   };
+}
+
+/** `keys rotate-encryption`: re-wraps every live data key under the current ENCRYPTION_KEY. */
+export async function rewrapSubjectKeys(
+  sql: Sql,
+  master: Keyring,
+): Promise<{ rows: number; rewrapped: number; alreadyCurrent: number; undecryptable: number }> {
+  const rows = await sql.query<{ subject: string; wrapped: string }>(
+    "SELECT subject, wrapped FROM subject_keys WHERE wrapped IS NOT NULL ORDER BY subject",
+  );
+  const report = { rows: rows.length, rewrapped: 0, alreadyCurrent: 0, undecryptable: 0 };
+  for (const r of rows) {
+    if (!master.needsReencrypt(r.wrapped)) {
+      report.alreadyCurrent++;
+      continue;
+    }
+    let key: Uint8Array;
+    try {
+      key = await master.decrypt(r.wrapped, wrapAad(r.subject));
+    } catch {
+      report.undecryptable++;
+      continue;
+    }
+    // Only if unchanged meanwhile: an erasure that raced the rotation wins.
+    await sql.query("UPDATE subject_keys SET wrapped = $2 WHERE subject = $1 AND wrapped = $3", [
+      r.subject,
+      await master.encrypt(key, wrapAad(r.subject)),
+      r.wrapped,
+    ]);
+    report.rewrapped++;
+  }
+  return report;
 }

@@ -17,6 +17,7 @@ import { randomToken } from "../crypto/random.ts";
 import { issuePasswordReset, resetUrl } from "../identity/password-reset.ts";
 import { register } from "../identity/register.ts";
 import { normaliseEmail, userByEmail } from "../identity/user.ts";
+import { rewrapSubjectKeys } from "../../events/pii.ts";
 import { rotateTotpSecrets } from "../mfa/secrets.ts";
 
 export interface AccessCliDeps {
@@ -115,11 +116,15 @@ export async function cmdKeysRotateEncryption(d: AccessCliDeps): Promise<number>
   d.out(
     `totp secrets: ${totp.rows} rows, ${totp.reencrypted} re-encrypted, ${totp.alreadyCurrent} already current`,
   );
+  const people = await rewrapSubjectKeys(deps.db, keyring);
+  d.out(
+    `personal-data keys: ${people.rows} rows, ${people.rewrapped} re-encrypted, ${people.alreadyCurrent} already current, ${people.undecryptable} undecryptable`,
+  );
   const jwt = await rotateJwtKeys(deps, keyring);
   d.out(
     `jwt signing keys: ${jwt.rows} rows, ${jwt.reencrypted} re-encrypted, ${jwt.alreadyCurrent} already current, ${jwt.undecryptable} undecryptable`,
   );
-  if (jwt.undecryptable > 0) {
+  if (jwt.undecryptable > 0 || people.undecryptable > 0) {
     d.out(
       "keys no key of the ring decrypts are left as they are (retired dev keys, or a key missing from the ring)",
     );
