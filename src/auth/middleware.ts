@@ -102,7 +102,8 @@ export function requireAuth(appDeps: AppDeps, opts: RequireAuthOptions = {}): Mi
       known = activity.lastSeen !== null;
     } catch (err) {
       if (err instanceof AppError) throw err;
-      c.get("logger")?.warn({ err }, "SessionGuard unavailable; checking the sessions row");
+      // The guard logs its outage once (session-guard-resilient.ts); not once per request.
+      c.get("logger")?.debug({ err }, "SessionGuard unavailable; checking the sessions row");
     }
     if (!known) await checkSessionRow(deps, c, claims.sid, claims.sub, idle);
     c.set("auth", {
