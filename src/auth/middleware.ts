@@ -30,7 +30,7 @@ import { eventMetadata } from "../http/metadata.ts";
 import { revokeSessions } from "../sessions/commands.ts";
 import { isIdle, sessionById } from "../sessions/session.ts";
 import { type AuthDeps, idleSecondsFor, requireAuthDeps, revocationTtl } from "./deps.ts";
-import { VerifiedTokens } from "./verified-tokens.ts";
+import { verifiedTokensOf } from "./principal.ts";
 
 const CHALLENGE = 'Bearer realm="vigil"';
 const challenge = (error: string) => ({ "WWW-Authenticate": `${CHALLENGE}, error="${error}"` });
@@ -48,7 +48,8 @@ export interface RequireAuthOptions {
 export function requireAuth(appDeps: AppDeps, opts: RequireAuthOptions = {}): MiddlewareHandler<AppEnv> {
   const deps = requireAuthDeps(appDeps);
   const { tokens, guard } = deps.auth;
-  const verified = new VerifiedTokens();
+  // Shared with the rate limiter's principal check (principal.ts): one verification per token.
+  const verified = verifiedTokensOf(deps.auth);
   // Roles come from the users projection (short cache), not the token: see src/access/principals.ts.
   const principals = principalsFor(deps);
 
