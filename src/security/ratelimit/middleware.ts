@@ -44,11 +44,11 @@ export interface RateLimitOptions {
    * route's own per-caller limit, or here after the route when the route did
    * not authenticate (no `auth` on the context).
    */
-  escape?: (c: Context<AppEnv>) => Promise<Escape | null>;
+  principal?: (c: Context<AppEnv>) => Promise<PrincipalLimit | null>;
 }
 
 /** The limit a verified principal is held to instead of this middleware's. */
-export interface Escape {
+export interface PrincipalLimit {
   policies: readonly NamedPolicy[];
   subject: string;
 }
@@ -139,19 +139,19 @@ function refuse(c: Context<AppEnv>, policyValue: string, checks: readonly Check[
 }
 
 /** A verified principal past an exhausted anonymous limit: held to its own limit instead. */
-async function escaped(
+async function limitPrincipal(
   c: Context<AppEnv>,
   limiter: RateLimiter,
-  escape: Escape,
+  own: PrincipalLimit,
   evidence: Evidence | undefined,
   next: () => Promise<void>,
 ): Promise<Response | undefined> {
-  const policyValue = policyHeader(escape.policies);
+  const policyValue = policyHeader(own.policies);
   let keyHash: string;
   let checks: Check[];
   try {
-    keyHash = await subjectHash(escape.subject);
-    checks = await consumeAll(limiter, escape.policies, keyHash, 0);
+    keyHash = await subjectHash(own.subject);
+    checks = await consumeAll(limiter, own.policies, keyHash, 0);
   } catch (err) {
     c.get("logger")?.error({ err }, "rate limiter failed: request let through");
     await next();
@@ -165,7 +165,7 @@ async function escaped(
   // An authenticated route charged its caller's limit itself; a public route reached with credentials did not.
   if (c.get("auth")) return;
   try {
-    checks = await consumeAll(limiter, escape.policies, keyHash, 1);
+    checks = await consumeAll(limiter, own.policies, keyHash, 1);
     setHeaders(c, policyValue, checks);
   } catch (err) {
     c.get("logger")?.error({ err }, "rate limiter failed while charging a request");
@@ -197,8 +197,8 @@ export function rateLimit(opts: RateLimitOptions): MiddlewareHandler<AppEnv> {
       for (const x of list) if (x.decision.firstRefusal) evidence?.refused(c, x.policy, keyHash);
     };
     if (checks.some((x) => !x.decision.allowed)) {
-      const escape = deferred && opts.escape ? await opts.escape(c) : null;
-      if (escape) return escaped(c, limiter, escape, evidence, next);
+      const own = deferred && opts.principal ? await opts.principal(c) : null;
+      if (own) return limitPrincipal(c, limiter, own, evidence, next);
       noteRefusals(checks);
       return refuse(c, policyValue, checks);
     }

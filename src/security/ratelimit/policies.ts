@@ -10,7 +10,7 @@ import type { RateLimitConfig, RateLimitPolicyName } from "../../config.ts";
 import type { AppEnv } from "../../http/env.ts";
 import { ipLimitSubject } from "../../http/ip.ts";
 import { createEvidence, type Evidence } from "./evidence.ts";
-import { type Escape, rateLimit } from "./middleware.ts";
+import { type PrincipalLimit, rateLimit } from "./middleware.ts";
 import type { NamedPolicy } from "./types.ts";
 
 const NAMES: Record<RateLimitPolicyName, string> = {
@@ -60,7 +60,7 @@ function limited(
   deps: AppDeps,
   policies: NamedPolicy[] | ((c: Context<AppEnv>) => NamedPolicy[]),
   key: (c: Context<AppEnv>) => string | null | Promise<string | null>,
-  extra: Pick<Parameters<typeof rateLimit>[0], "deferred" | "chargeAfter" | "escape"> = {},
+  extra: Pick<Parameters<typeof rateLimit>[0], "deferred" | "chargeAfter" | "principal"> = {},
 ): MiddlewareHandler<AppEnv> {
   if (!deps.rateLimiter) return (_c, next) => next();
   return rateLimit({ limiter: deps.rateLimiter, policies, key, evidence: evidenceFor(deps), ...extra });
@@ -87,7 +87,7 @@ export function limitUnauthenticated(deps: AppDeps): MiddlewareHandler<AppEnv> {
     return ip ? `ip:${ip}` : null;
   };
   const verify = principalVerifier(deps);
-  const escape = async (c: Context<AppEnv>): Promise<Escape | null> => {
+  const principal = async (c: Context<AppEnv>): Promise<PrincipalLimit | null> => {
     const who = await verify(c);
     if (!who) return null;
     // The same buckets as limitAuthenticated / limitApiKey, so one request is one unit wherever charged.
@@ -98,7 +98,7 @@ export function limitUnauthenticated(deps: AppDeps): MiddlewareHandler<AppEnv> {
   return limited(deps, [p.ipMinute, p.ipHour], key, {
     deferred: hasCredentials,
     chargeAfter: (c) => c.res.status === 401,
-    escape,
+    principal,
   });
 }
 
