@@ -13,6 +13,7 @@ import { runProjections } from "../projections/runner.ts";
 import { coreRoutes, createMailer, createQueue, startWorkers } from "../workers/index.ts";
 import { jobHandlers, jobRoutes } from "./features.ts";
 import type { RuntimeExtension } from "./runtime.ts";
+import { withTimeout } from "./system/fail-fast.ts";
 
 export interface BackgroundOptions {
   /** Run dispatcher, runner and projections here; defaults to RUN_WORKERS_IN_PROCESS. */
@@ -31,7 +32,26 @@ export function background(opts: BackgroundOptions = {}): RuntimeExtension {
       onError: (err) => logger.warn({ error: (err as Error).message }, "redis error (job queue)"),
     });
     rt.onClose(() => queue.close());
-    if (config.redisUrl) deps.readiness.push({ name: "redis", check: () => queue.ping() });
+    // Jobs come from the log, so a queue that cannot be reached delays them and loses
+    // nothing: Vigil serves through it, and /ready says `degraded` rather than failing.
+    if (config.redisUrl) {
+      // Frequent probes share one ping in flight instead of stacking up behind a dead connection.
+      let ping: Promise<void> | undefined;
+      const probe = () => {
+        ping ??= queue.ping().finally(() => {
+          ping = undefined;
+        });
+        return ping;
+      };
+      deps.readiness.push({
+        name: "redis",
+        check: () =>
+          withTimeout(probe(), 500).then(
+            () => undefined,
+            () => "degraded" as const,
+          ),
+      });
+    }
 
     if (!(opts.workers ?? config.runWorkersInProcess)) {
       if (!config.databaseUrl) {

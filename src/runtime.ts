@@ -97,7 +97,9 @@ export async function buildRuntime(
     deps.auth = auth;
     closers.push(() => auth.close());
     if (auth.guard.kind === "redis") {
-      deps.readiness.push({ name: "session_guard", check: () => auth.guard.ping() });
+      // `degraded`, not a failure: without Redis sessions are checked against their rows.
+      const guard = auth.guard;
+      deps.readiness.push({ name: "session_guard", check: () => guard.readiness?.() ?? guard.ping() });
     }
   } catch (err) {
     for (const fn of closers.reverse()) await fn();

@@ -30,7 +30,7 @@ import { eventMetadata } from "../http/metadata.ts";
 import { revokeSessions } from "../sessions/commands.ts";
 import { isIdle, sessionById } from "../sessions/session.ts";
 import { type AuthDeps, idleSecondsFor, requireAuthDeps, revocationTtl } from "./deps.ts";
-import { VerifiedTokens } from "./verified-tokens.ts";
+import { verifiedTokensOf } from "./principal.ts";
 
 const CHALLENGE = 'Bearer realm="vigil"';
 const challenge = (error: string) => ({ "WWW-Authenticate": `${CHALLENGE}, error="${error}"` });
@@ -48,7 +48,8 @@ export interface RequireAuthOptions {
 export function requireAuth(appDeps: AppDeps, opts: RequireAuthOptions = {}): MiddlewareHandler<AppEnv> {
   const deps = requireAuthDeps(appDeps);
   const { tokens, guard } = deps.auth;
-  const verified = new VerifiedTokens();
+  // Shared with the rate limiter's principal check (principal.ts): one verification per token.
+  const verified = verifiedTokensOf(deps.auth);
   // Roles come from the users projection (short cache), not the token: see src/access/principals.ts.
   const principals = principalsFor(deps);
 
@@ -102,7 +103,8 @@ export function requireAuth(appDeps: AppDeps, opts: RequireAuthOptions = {}): Mi
       known = activity.lastSeen !== null;
     } catch (err) {
       if (err instanceof AppError) throw err;
-      c.get("logger")?.warn({ err }, "SessionGuard unavailable; checking the sessions row");
+      // The guard logs its outage once (session-guard-resilient.ts); not once per request.
+      c.get("logger")?.debug({ err }, "SessionGuard unavailable; checking the sessions row");
     }
     if (!known) await checkSessionRow(deps, c, claims.sid, claims.sub, idle);
     c.set("auth", {

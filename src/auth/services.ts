@@ -14,6 +14,7 @@ import { createPasswordHasher, type PasswordHasher, type PasswordHasherOptions }
 import { postgresKeyStoreBackend } from "./jwt-key-store.ts";
 import { memorySessionGuard, type SessionGuard } from "./session-guard.ts";
 import { redisSessionGuard } from "./session-guard-redis.ts";
+import { resilientSessionGuard } from "./session-guard-resilient.ts";
 
 export interface AuthServices {
   passwords: PasswordHasher;
@@ -32,7 +33,7 @@ export interface AuthServicesOptions {
   db: Db;
   config: Config;
   clock: { now(): Date };
-  logger: Pick<Logger, "warn" | "error">;
+  logger: Pick<Logger, "warn" | "error" | "info">;
   /** Defaults: Redis when config.redisUrl, else in-memory. */
   guard?: SessionGuard;
   passwordOptions?: PasswordHasherOptions;
@@ -82,6 +83,19 @@ async function deriveKey(key: Uint8Array, info: string): Promise<Uint8Array> {
   return new Uint8Array(bits);
 }
 
+/**
+ * Redis (behind the fail-fast wrapper: 100 ms per call, then the sessions row)
+ * when REDIS_URL is set, else in memory. Waits a moment for the connection so
+ * the first requests take the fast path; not connected in time is not fatal.
+ */
+async function defaultGuard(opts: AuthServicesOptions): Promise<SessionGuard> {
+  const { config, clock } = opts;
+  if (!config.redisUrl) return memorySessionGuard(clock);
+  const redis = redisSessionGuard({ url: config.redisUrl, prefix: `${config.redisPrefix}:sg:` });
+  await redis.connected(1000);
+  return resilientSessionGuard(redis, opts.logger);
+}
+
 export async function createAuthServices(opts: AuthServicesOptions): Promise<AuthServices> {
   const { config, clock } = opts;
   const ttl = config.auth.accessTokenTtlSeconds;
@@ -107,11 +121,7 @@ export async function createAuthServices(opts: AuthServicesOptions): Promise<Aut
   });
   const devices = createDeviceTokens({ key: await deriveKey(master.key, "vigil:device-token"), clock: now });
   const links = createLinkTokens(await deriveKey(master.key, "vigil:link-token"));
-  const guard =
-    opts.guard ??
-    (config.redisUrl
-      ? redisSessionGuard({ url: config.redisUrl, prefix: `${config.redisPrefix}:sg:` })
-      : memorySessionGuard(clock));
+  const guard = opts.guard ?? (await defaultGuard(opts));
   const passwords = createPasswordHasher(opts.passwordOptions);
   return {
     passwords,

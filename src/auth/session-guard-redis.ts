@@ -4,6 +4,7 @@
  * atomically. Keys: `<prefix>rev:<sid>`, `<prefix>seen:<sid>`, `<prefix>n:<key>`.
  */
 import { Redis } from "ioredis";
+import { redisConnected } from "../security/ratelimit/redis.ts";
 import type { SessionGuard } from "./session-guard.ts";
 
 const TOUCH = `
@@ -27,12 +28,27 @@ export interface RedisGuardOptions {
   url: string;
   /** Key prefix (tests isolate themselves with it). */
   prefix?: string;
+  /** ioredis' own per-command limit (ms), a backstop behind the resilient wrapper's shorter one. */
+  commandTimeoutMs?: number;
 }
 
-export function redisSessionGuard(opts: RedisGuardOptions): SessionGuard {
+export interface RedisSessionGuard extends SessionGuard {
+  /** Waits up to `timeoutMs` for the connection; true when connected. */
+  connected(timeoutMs: number): Promise<boolean>;
+}
+
+export function redisSessionGuard(opts: RedisGuardOptions): RedisSessionGuard {
   const redis = new Redis(opts.url, {
-    maxRetriesPerRequest: 2,
-    enableOfflineQueue: true,
+    // Fail fast, never wait: while the connection is down a command is refused at
+    // once (no offline queue, no retry after a reconnect), and a frozen server
+    // cannot hold one for longer than the command timeout. Callers fall back to
+    // the sessions row; see session-guard-resilient.ts.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: opts.commandTimeoutMs ?? 1000,
+    connectTimeout: 1000,
+    // Reconnect in the background, quickly: requests do not wait for it.
+    retryStrategy: (times) => Math.min(times * 100, 1000),
     lazyConnect: false,
   });
   // Errors surface on the calls; without a listener ioredis would log them as unhandled.
@@ -44,21 +60,33 @@ export function redisSessionGuard(opts: RedisGuardOptions): SessionGuard {
   const rev = (sid: string) => `${p}rev:${sid}`;
   const seen = (sid: string) => `${p}seen:${sid}`;
   const counter = (key: string) => `${p}n:${key}`;
+  // Only the very first commands wait (at most a second) for the first connection,
+  // so a guard used right after creation works; later outages fail fast.
+  let booted = false;
+  const boot = redisConnected(redis, 1000).then(() => {
+    booted = true;
+  });
+  const up = () => (booted ? undefined : boot);
 
   return {
     kind: "redis",
+    connected: (timeoutMs) => redisConnected(redis, timeoutMs),
     async revoke(sid, ttlSeconds) {
+      await up();
       await redis.multi().set(rev(sid), "1", "EX", Math.max(1, ttlSeconds)).del(seen(sid)).exec();
     },
     async isRevoked(sid) {
+      await up();
       return (await redis.exists(rev(sid))) === 1;
     },
     async touch(sid, at, idleSeconds) {
+      await up();
       const prev = await cmd.vigilTouch(rev(sid), seen(sid), at.getTime(), idleSeconds * 1000);
       if (prev === -1) return { revoked: true, lastSeen: null };
       return { revoked: false, lastSeen: prev > 0 ? new Date(prev) : null };
     },
     async lastSeen(sids) {
+      await up();
       const out = new Map<string, Date>();
       if (sids.length === 0) return out;
       const values = await redis.mget(sids.map(seen));
@@ -68,8 +96,12 @@ export function redisSessionGuard(opts: RedisGuardOptions): SessionGuard {
       });
       return out;
     },
-    hit: (key, windowSeconds) => cmd.vigilHit(counter(key), windowSeconds * 1000),
+    async hit(key, windowSeconds) {
+      await up();
+      return cmd.vigilHit(counter(key), windowSeconds * 1000);
+    },
     async hits(key) {
+      await up();
       const [[, count], [, pttl]] = (await redis.multi().get(counter(key)).pttl(counter(key)).exec()) as [
         [unknown, string | null],
         [unknown, number],
@@ -78,13 +110,16 @@ export function redisSessionGuard(opts: RedisGuardOptions): SessionGuard {
       return { count: Number(count), resetSeconds: pttl > 0 ? Math.ceil(pttl / 1000) : 0 };
     },
     async forget(key) {
+      await up();
       await redis.del(counter(key));
     },
     async ping() {
+      await up();
       await redis.ping();
     },
     async close() {
-      await redis.quit().catch(() => redis.disconnect());
+      // QUIT would wait for a frozen server; nothing is pending that needs a graceful goodbye.
+      redis.disconnect();
     },
   };
 }

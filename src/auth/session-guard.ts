@@ -36,6 +36,8 @@ export interface SessionGuard {
   hits(key: string): Promise<{ count: number; resetSeconds: number }>;
   forget(key: string): Promise<void>;
   ping(): Promise<void>;
+  /** For /ready, when the guard can serve without its store: `degraded` then, never a failure. */
+  readiness?(): Promise<"degraded" | undefined>;
   close(): Promise<void>;
 }
 

@@ -15,7 +15,14 @@ import type { AuthDeps } from "../auth/deps.ts";
 import { sha256Hex } from "../crypto/random.ts";
 import { AppError } from "../http/errors.ts";
 import { issueMfaChallengeIn, type MfaChallenge } from "../mfa/login.ts";
-import { issueTokens, markRevoked, startSessionIn, type TokenPair, touch } from "../sessions/commands.ts";
+import {
+  issueTokens,
+  markRevoked,
+  sessionActivity,
+  startSessionIn,
+  type TokenPair,
+  touch,
+} from "../sessions/commands.ts";
 import {
   decideLogin,
   decideUnknownLogin,
@@ -66,6 +73,9 @@ export async function login(
 
   for (let attempt = 0; ; attempt++) {
     const sessionId = crypto.randomUUID();
+    // The guard's view of the open sessions (for idle eviction) is read before the
+    // transaction: nothing may hold the user's row lock while waiting on Redis.
+    const seen = passwordOk ? await sessionActivity(deps, user.userId) : new Map<string, Date>();
     try {
       // Logins of one user are serialised on the user stream's row, and decided on
       // the row as it is under that lock: concurrent attempts neither conflict nor
@@ -109,6 +119,7 @@ export async function login(
           deps,
           { sessionId, userId: state.userId, roles: state.roles, ip: input.ip, userAgent: input.userAgent },
           userMeta,
+          seen,
         );
         return { outcome, state, started };
       });

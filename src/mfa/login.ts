@@ -21,6 +21,7 @@ import {
   issueTokens,
   markRevoked,
   type StartedSession,
+  sessionActivity,
   startSessionIn,
   type TokenPair,
   touch,
@@ -111,6 +112,8 @@ export async function verifyMfaLogin(
 
   for (let attempt = 0; ; attempt++) {
     const sessionId = crypto.randomUUID();
+    // Redis is asked before the transaction, never while it holds the user's row.
+    const seen = await sessionActivity(deps, userId);
     try {
       const done = await onMfaStream<{ roles: string[]; started: StartedSession }>(
         deps,
@@ -153,6 +156,7 @@ export async function verifyMfaLogin(
             deps,
             { sessionId, userId, roles: user.roles, ip: input.ip, userAgent: input.userAgent },
             userMeta,
+            seen,
           );
           return {
             events: [proofEvent(userId, check, "login", hash)],

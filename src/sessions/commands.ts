@@ -69,19 +69,35 @@ export interface StartedSession {
   ended: string[];
 }
 
-/** Inside the login transaction: ends idle and excess sessions, then starts the new one. */
+/**
+ * What the SessionGuard knows of a user's open sessions' activity, read BEFORE
+ * the login transaction: the transaction holds the user's row lock, and nothing
+ * may hold a row lock while waiting on Redis. A session started in between is
+ * simply unknown to the map, and its row's last activity is used instead.
+ */
+export async function sessionActivity(deps: AuthDeps, userId: string): Promise<Map<string, Date>> {
+  const open = await openSessions(deps.db, userId, deps.clock.now());
+  if (open.length === 0) return new Map();
+  return guardLastSeen(
+    deps,
+    open.map((s) => s.sessionId),
+  );
+}
+
+/**
+ * Inside the login transaction: ends idle and excess sessions, then starts the
+ * new one. `seen` is the guard's activity from `sessionActivity`, read before
+ * the transaction; this function itself never calls Redis.
+ */
 export async function startSessionIn(
   tx: Sql,
   deps: AuthDeps,
   cmd: { sessionId: string; userId: string; roles: string[]; ip: string | null; userAgent: string | null },
   metadata: EventMetadata,
+  seen: ReadonlyMap<string, Date>,
 ): Promise<StartedSession> {
   const now = deps.clock.now();
   const open = await openSessions(tx, cmd.userId, now);
-  const seen = await guardLastSeen(
-    deps,
-    open.map((s) => s.sessionId),
-  );
   const idle = idleSecondsFor(deps, cmd.roles);
   const plan = planEviction(open, seen, now, () => idle, deps.config.auth.maxSessionsPerUser);
   const ended: string[] = [];
@@ -111,7 +127,8 @@ async function guardLastSeen(deps: AuthDeps, sids: string[]): Promise<Map<string
   try {
     return await deps.auth.guard.lastSeen(sids);
   } catch (err) {
-    deps.logger.warn({ err }, "SessionGuard unavailable; using the log's last activity");
+    // The guard logs its own outage once; a line per request would flood the log.
+    deps.logger.debug({ err }, "SessionGuard unavailable; using the log's last activity");
     return new Map();
   }
 }
@@ -237,6 +254,6 @@ export async function touch(deps: AuthDeps, sessionId: string, roles: readonly s
   try {
     await deps.auth.guard.touch(sessionId, deps.clock.now(), idleSecondsFor(deps, roles));
   } catch (err) {
-    deps.logger.warn({ err }, "SessionGuard unavailable; the next request checks the sessions row");
+    deps.logger.debug({ err }, "SessionGuard unavailable; the next request checks the sessions row");
   }
 }

@@ -37,6 +37,20 @@ export interface RateLimitOptions {
    */
   deferred?: (c: Context<AppEnv>) => boolean;
   chargeAfter?: (c: Context<AppEnv>) => boolean;
+  /**
+   * For a deferred request this limit would refuse: the principal its
+   * credentials prove, if any, and the limit that applies to it instead. Such a
+   * request passes (unless that limit is spent too); it is charged there by the
+   * route's own per-caller limit, or here after the route when the route did
+   * not authenticate (no `auth` on the context).
+   */
+  principal?: (c: Context<AppEnv>) => Promise<PrincipalLimit | null>;
+}
+
+/** The limit a verified principal is held to instead of this middleware's. */
+export interface PrincipalLimit {
+  policies: readonly NamedPolicy[];
+  subject: string;
 }
 
 interface Check {
@@ -124,6 +138,40 @@ function refuse(c: Context<AppEnv>, policyValue: string, checks: readonly Check[
   );
 }
 
+/** A verified principal past an exhausted anonymous limit: held to its own limit instead. */
+async function limitPrincipal(
+  c: Context<AppEnv>,
+  limiter: RateLimiter,
+  own: PrincipalLimit,
+  evidence: Evidence | undefined,
+  next: () => Promise<void>,
+): Promise<Response | undefined> {
+  const policyValue = policyHeader(own.policies);
+  let keyHash: string;
+  let checks: Check[];
+  try {
+    keyHash = await subjectHash(own.subject);
+    checks = await consumeAll(limiter, own.policies, keyHash, 0);
+  } catch (err) {
+    c.get("logger")?.error({ err }, "rate limiter failed: request let through");
+    await next();
+    return;
+  }
+  if (checks.some((x) => !x.decision.allowed)) {
+    for (const x of checks) if (x.decision.firstRefusal) evidence?.refused(c, x.policy, keyHash);
+    return refuse(c, policyValue, checks);
+  }
+  await next();
+  // An authenticated route charged its caller's limit itself; a public route reached with credentials did not.
+  if (c.get("auth")) return;
+  try {
+    checks = await consumeAll(limiter, own.policies, keyHash, 1);
+    setHeaders(c, policyValue, checks);
+  } catch (err) {
+    c.get("logger")?.error({ err }, "rate limiter failed while charging a request");
+  }
+}
+
 export function rateLimit(opts: RateLimitOptions): MiddlewareHandler<AppEnv> {
   const { limiter, evidence } = opts;
   const fixedHeader = typeof opts.policies === "function" ? undefined : policyHeader(opts.policies);
@@ -149,6 +197,8 @@ export function rateLimit(opts: RateLimitOptions): MiddlewareHandler<AppEnv> {
       for (const x of list) if (x.decision.firstRefusal) evidence?.refused(c, x.policy, keyHash);
     };
     if (checks.some((x) => !x.decision.allowed)) {
+      const own = deferred && opts.principal ? await opts.principal(c) : null;
+      if (own) return limitPrincipal(c, limiter, own, evidence, next);
       noteRefusals(checks);
       return refuse(c, policyValue, checks);
     }

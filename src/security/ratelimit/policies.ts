@@ -5,11 +5,12 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppDeps } from "../../app.ts";
+import { principalVerifier } from "../../auth/principal.ts";
 import type { RateLimitConfig, RateLimitPolicyName } from "../../config.ts";
 import type { AppEnv } from "../../http/env.ts";
 import { ipLimitSubject } from "../../http/ip.ts";
 import { createEvidence, type Evidence } from "./evidence.ts";
-import { rateLimit } from "./middleware.ts";
+import { type PrincipalLimit, rateLimit } from "./middleware.ts";
 import type { NamedPolicy } from "./types.ts";
 
 const NAMES: Record<RateLimitPolicyName, string> = {
@@ -59,7 +60,7 @@ function limited(
   deps: AppDeps,
   policies: NamedPolicy[] | ((c: Context<AppEnv>) => NamedPolicy[]),
   key: (c: Context<AppEnv>) => string | null | Promise<string | null>,
-  extra: Pick<Parameters<typeof rateLimit>[0], "deferred" | "chargeAfter"> = {},
+  extra: Pick<Parameters<typeof rateLimit>[0], "deferred" | "chargeAfter" | "principal"> = {},
 ): MiddlewareHandler<AppEnv> {
   if (!deps.rateLimiter) return (_c, next) => next();
   return rateLimit({ limiter: deps.rateLimiter, policies, key, evidence: evidenceFor(deps), ...extra });
@@ -69,10 +70,15 @@ const hasCredentials = (c: Context<AppEnv>) =>
   c.req.header("Authorization") !== undefined || c.req.header("X-API-Key") !== undefined;
 
 /**
- * The global per-IP limit on /v1 (60/min and 1000/h). Requests that carry
- * credentials are limited per user or key by their routes instead; they are
- * refused here only when their IP is already exhausted, and charged to it when
- * authentication fails (401), so a bogus token does not bypass the IP limit.
+ * The global per-IP limit on /v1 (60/min and 1000/h), for anonymous traffic.
+ * Requests that carry credentials are limited per user or key instead: they
+ * are not charged to their IP unless authentication fails (401), so a bogus
+ * token does not bypass the IP limit. When the IP's budget is spent, a
+ * credentialed request still passes if its credentials are verified (a valid
+ * access token's signature, an existing active API key: src/auth/principal.ts)
+ * and its own user or key limit has room; a forged or expired one gets the 429.
+ * So anonymous floods from a NAT or proxy address do not lock out the signed-in
+ * users behind it, and brute force stays covered by the login, account and ban rules.
  */
 export function limitUnauthenticated(deps: AppDeps): MiddlewareHandler<AppEnv> {
   const p = namedPolicies(deps.config.rateLimit);
@@ -80,9 +86,19 @@ export function limitUnauthenticated(deps: AppDeps): MiddlewareHandler<AppEnv> {
     const ip = ipSubject(c);
     return ip ? `ip:${ip}` : null;
   };
+  const verify = principalVerifier(deps);
+  const principal = async (c: Context<AppEnv>): Promise<PrincipalLimit | null> => {
+    const who = await verify(c);
+    if (!who) return null;
+    // The same buckets as limitAuthenticated / limitApiKey, so one request is one unit wherever charged.
+    return who.kind === "key"
+      ? { policies: [p.apiKey], subject: `key:${who.keyId}` }
+      : { policies: [p.user], subject: `user:${who.userId}` };
+  };
   return limited(deps, [p.ipMinute, p.ipHour], key, {
     deferred: hasCredentials,
     chargeAfter: (c) => c.res.status === 401,
+    principal,
   });
 }
 

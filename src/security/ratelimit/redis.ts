@@ -121,6 +121,22 @@ export interface RedisLimiter extends RateLimiter {
   connected(timeoutMs: number): Promise<boolean>;
 }
 
+/** Waits up to `timeoutMs` for an ioredis client to be ready; true when it is. */
+export function redisConnected(redis: Redis, timeoutMs: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    if (redis.status === "ready") return resolve(true);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    const timer = setTimeout(() => {
+      redis.off("ready", onReady);
+      resolve(redis.status === "ready");
+    }, timeoutMs);
+    redis.once("ready", onReady);
+  });
+}
+
 export function redisLimiter(opts: RedisLimiterOptions): RedisLimiter {
   const owned = typeof opts.redis === "string";
   const redis =
@@ -209,20 +225,7 @@ export function redisLimiter(opts: RedisLimiterOptions): RedisLimiter {
 
   return {
     redis,
-    connected(timeoutMs) {
-      return new Promise<boolean>((resolve) => {
-        if (redis.status === "ready") return resolve(true);
-        const onReady = () => {
-          clearTimeout(timer);
-          resolve(true);
-        };
-        const timer = setTimeout(() => {
-          redis.off("ready", onReady);
-          resolve(redis.status === "ready");
-        }, timeoutMs);
-        redis.once("ready", onReady);
-      });
-    },
+    connected: (timeoutMs) => redisConnected(redis, timeoutMs),
     async consume(key: string, policy: RatePolicy, cost = 1): Promise<Decision> {
       return (await consumeMany([{ key, policy }], cost))[0]!;
     },

@@ -5,8 +5,8 @@
  * Redis costs one timeout per `retryMs`, not one per request. The switch is
  * logged once each way; /ready reports `degraded` (still ready) meanwhile.
  */
-import { setImmediate } from "node:timers";
 import type { Logger } from "pino";
+import { withTimeout } from "../../system/fail-fast.ts";
 import { consumeMany, type Decision, type LimitItem, type RateLimiter, type RatePolicy } from "./types.ts";
 
 export interface ResilientOptions {
@@ -25,25 +25,6 @@ export interface ResilientLimiter extends RateLimiter {
   readonly fallbacks: number;
   /** For /ready: `degraded` when the primary does not answer; never throws. */
   readiness(): Promise<"degraded" | undefined>;
-}
-
-class TimeoutError extends Error {
-  override readonly name = "TimeoutError";
-}
-
-/**
- * Rejects if `p` has not settled `ms` after the call. The rejection waits for
- * the poll phase: when the process itself is saturated, the timer may be due
- * while the answer already sits in the socket; that is our lag, not the store's.
- */
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => setImmediate(() => reject(new TimeoutError(`no answer within ${ms} ms`))), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 export function resilientLimiter(
