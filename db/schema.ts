@@ -305,3 +305,14 @@ export const totpSecrets = pgTable("totp_secrets", {
   activeSecret: text("active_secret"),
   updatedAt: timestamp("updated_at", { withTimezone: true, precision: 3 }).notNull(),
 });
+
+/**
+ * Emails the workers sent (workers/sent-emails.ts), by job id: written after
+ * the SMTP server accepted the message, read before sending, so a retried job
+ * does not send twice. Not a projection: a delivery receipt, not a fact of the log.
+ */
+export const sentEmails = pgTable("sent_emails", {
+  jobId: text("job_id").primaryKey(),
+  messageId: text("message_id").notNull(),
+  sentAt: timestamp("sent_at", { withTimezone: true, precision: 3 }).notNull(),
+});
