@@ -6,6 +6,7 @@
  */
 import type { PGliteInterface } from "@electric-sql/pglite";
 import postgres from "postgres";
+import { currentDeadline, type Deadline, DeadlineExceededError } from "./deadline.ts";
 
 export type Row = Record<string, unknown>;
 
@@ -29,6 +30,10 @@ export interface PostgresOptions {
   /** Schema to put first on the search_path: tests isolate themselves this way. */
   schema?: string;
   idleInTransactionTimeoutMs?: number;
+  /** Seconds to wait for a connection to open (default 5): a server that is down must fail fast. */
+  connectTimeoutSeconds?: number;
+  /** Seconds an idle connection is kept (default 60). */
+  idleTimeoutSeconds?: number;
 }
 
 // int8 comes back as a JS number (versions, counts and ids stay far below 2^53);
@@ -52,11 +57,22 @@ export function createPostgresDb(opts: PostgresOptions): Db {
     onnotice: () => {},
     types: { int8 },
     connection,
+    // After a restart the pool must not sit on dead sockets or wait out a long
+    // connect: a refused or reset connection errors at once and is replaced on
+    // the next query; idle ones are closed before a NAT or proxy drops them.
+    connect_timeout: opts.connectTimeoutSeconds ?? 5,
+    idle_timeout: opts.idleTimeoutSeconds ?? 60,
+    keep_alive: 30,
+    // postgres.js waits before reconnecting, by default 3^failures/100 s shared by
+    // the whole pool (up to 20 s): after a restart, requests queued behind that
+    // wait hung for seconds although the server was back. Capped at 250 ms, a
+    // request during an outage fails fast (503) and the first one after it connects.
+    backoff: reconnectDelaySeconds,
   });
   const wrap = (s: postgres.Sql | postgres.TransactionSql | postgres.ReservedSql): Sql => ({
     async query<T>(text: string, params: readonly unknown[] = []) {
-      const rows = await s.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true });
-      return rows as unknown as T[];
+      const run = () => s.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true });
+      return (await underDeadline(currentDeadline(), run)) as unknown as T[];
     },
   });
   const base = wrap(sql);
@@ -64,7 +80,25 @@ export function createPostgresDb(opts: PostgresOptions): Db {
     kind: "postgres",
     query: base.query,
     async transaction(fn) {
-      return (await sql.begin((tx) => fn(wrap(tx)))) as Awaited<ReturnType<typeof fn>>;
+      const deadline = currentDeadline();
+      if (!deadline) return (await sql.begin((tx) => fn(wrap(tx)))) as Awaited<ReturnType<typeof fn>>;
+      deadline.check();
+      let settle: ((committed: boolean) => void) | undefined;
+      try {
+        const result = await sql.begin(async (tx) => {
+          const out = await fn(wrap(tx));
+          // Last chance to roll back: past the deadline, this throws and nothing commits.
+          settle = deadline.enterCommit();
+          return out;
+        });
+        settle?.(true);
+        return result as Awaited<ReturnType<typeof fn>>;
+      } catch (err) {
+        settle?.(false);
+        throw deadline.expired && !(err instanceof DeadlineExceededError)
+          ? new DeadlineExceededError({ cause: err })
+          : err;
+      }
     },
     async reserve(fn) {
       const conn = await sql.reserve();
@@ -80,6 +114,36 @@ export function createPostgresDb(opts: PostgresOptions): Db {
   };
 }
 
+/** Seconds before the pool's next connection attempt after `failures` failed ones: 25 ms doubling, at most 250 ms, jittered. */
+export function reconnectDelaySeconds(failures: number): number {
+  return Math.min(0.025 * 2 ** failures, 0.25) * (0.5 + Math.random() / 2);
+}
+
+/**
+ * Runs one statement under the request's deadline: refused once it has passed,
+ * cancelled on the server when it passes meanwhile (the cancel's 57014 becomes
+ * DeadlineExceededError).
+ */
+async function underDeadline<T>(
+  deadline: Deadline | undefined,
+  run: () => Promise<T> & { cancel?: () => unknown },
+): Promise<T> {
+  if (!deadline) return run();
+  deadline.check();
+  const pending = run();
+  const cancel = () => {
+    Promise.resolve(pending.cancel?.()).catch(() => {});
+  };
+  deadline.signal.addEventListener("abort", cancel, { once: true });
+  try {
+    return await pending;
+  } catch (err) {
+    throw deadline.expired ? new DeadlineExceededError({ cause: err }) : err;
+  } finally {
+    deadline.signal.removeEventListener("abort", cancel);
+  }
+}
+
 /**
  * PGlite is a single connection: transactions are serialised by the library, and
  * advisory locks exclude nothing. That is fine for the embedded default and for
@@ -92,9 +156,16 @@ export async function createPgliteDb(dataDir?: string): Promise<Db> {
 
 export function wrapPglite(pg: PGliteInterface): Db {
   type Q = { query<T>(text: string, params?: unknown[]): Promise<{ rows: T[] }> };
+  // PGlite cannot cancel a statement it is running (it runs on this thread), but
+  // the deadline still refuses new statements and a commit after it passed.
   const wrap = (q: Q): Sql => ({
     async query<T>(text: string, params: readonly unknown[] = []) {
-      return (await q.query<T>(text, params as unknown[])).rows;
+      currentDeadline()?.check();
+      try {
+        return (await q.query<T>(text, params as unknown[])).rows;
+      } catch (err) {
+        throw pgliteError(err);
+      }
     },
   });
   const base = wrap(pg);
@@ -102,12 +173,39 @@ export function wrapPglite(pg: PGliteInterface): Db {
   return {
     kind: "pglite",
     query: base.query,
-    transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
+    async transaction(fn) {
+      const deadline = currentDeadline();
+      deadline?.check();
+      let settle: ((committed: boolean) => void) | undefined;
+      try {
+        const result = await pg.transaction(async (tx) => {
+          const out = await fn(wrap(tx));
+          settle = deadline?.enterCommit();
+          return out;
+        });
+        settle?.(true);
+        return result;
+      } catch (err) {
+        settle?.(false);
+        throw pgliteError(err);
+      }
+    },
     reserve: (fn) => fn(base),
     async close() {
       if (!pg.closed) await pg.close();
     },
   };
+}
+
+/** PGlite's own "closed" errors carry no code; give them one the error mapping knows. */
+function pgliteError(err: unknown): unknown {
+  if (
+    err instanceof Error &&
+    !pgCode(err) &&
+    /^PGlite (is closed|is closing|failed to initialize)/.test(err.message)
+  )
+    return Object.assign(new Error(err.message, { cause: err }), { code: "PGLITE_CLOSED" });
+  return err;
 }
 
 /** True when an error is Postgres's unique_violation (SQLSTATE 23505). */
@@ -119,4 +217,53 @@ export function isUniqueViolation(err: unknown): boolean {
 export function pgCode(err: unknown): string | undefined {
   if (err && typeof err === "object" && "code" in err && typeof err.code === "string") return err.code;
   return undefined;
+}
+
+/**
+ * SQLSTATEs and driver codes that mean "the database cannot be reached or is
+ * not accepting work right now", as opposed to "this request is wrong": the
+ * client should retry later (HTTP 503), and the pool replaces the connection.
+ */
+const UNAVAILABLE_SQLSTATES = new Set([
+  "57P01", // admin_shutdown: the server is shutting down (smart/fast/immediate)
+  "57P02", // crash_shutdown
+  "57P03", // cannot_connect_now: starting up, shutting down, in recovery
+  "57P05", // idle_session_timeout
+  "53300", // too_many_connections
+  "25P03", // idle_in_transaction_session_timeout ended the connection
+]);
+
+const UNAVAILABLE_DRIVER_CODES = new Set([
+  // postgres.js
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "CONNECT_TIMEOUT",
+  // Node sockets
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  // PGlite (see wrapPglite)
+  "PGLITE_CLOSED",
+]);
+
+/** True when `err` (or an error it wraps) means the database is unreachable or refusing work. */
+export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== "object" || depth > 4) return false;
+  const code = pgCode(err);
+  if (
+    code &&
+    (UNAVAILABLE_SQLSTATES.has(code) || code.startsWith("08") || UNAVAILABLE_DRIVER_CODES.has(code))
+  )
+    return true;
+  // Node reports a refused dual-stack connect as an AggregateError of both attempts.
+  if (err instanceof AggregateError && err.errors.some((e) => isDatabaseUnavailable(e, depth + 1)))
+    return true;
+  return "cause" in err && isDatabaseUnavailable(err.cause, depth + 1);
 }

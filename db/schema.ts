@@ -321,3 +321,14 @@ export const subjectKeys = pgTable("subject_keys", {
   createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   erasedAt: timestamp("erased_at", { withTimezone: true, precision: 3 }),
 });
+
+/**
+ * Emails the workers sent (workers/sent-emails.ts), by job id: written after
+ * the SMTP server accepted the message, read before sending, so a retried job
+ * does not send twice. Not a projection: a delivery receipt, not a fact of the log.
+ */
+export const sentEmails = pgTable("sent_emails", {
+  jobId: text("job_id").primaryKey(),
+  messageId: text("message_id").notNull(),
+  sentAt: timestamp("sent_at", { withTimezone: true, precision: 3 }).notNull(),
+});

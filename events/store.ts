@@ -8,6 +8,7 @@
  */
 import type { Db, Sql } from "../db/client.ts";
 import { pgCode } from "../db/client.ts";
+import { atCommitPoint } from "../db/deadline.ts";
 import type { Projection } from "../projections/types.ts";
 import { type Catalog, metadataSchema } from "./catalog/catalog.ts";
 import { canonicalEnvelope } from "./envelope.ts";
@@ -242,7 +243,10 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
     // The common case is one statement; `any` and inline projections need a
     // transaction (a row lock to read the version under, or table writes).
     if (expected !== "any" && !needsInline(events)) {
-      return appendOnce(db, streamId, expected === "no_stream" ? 0 : expected, events, metadata);
+      // One autocommit statement: a commit point for the request's deadline (db/deadline.ts).
+      return atCommitPoint(() =>
+        appendOnce(db, streamId, expected === "no_stream" ? 0 : expected, events, metadata),
+      );
     }
     // `any` means the caller does not care where the stream stands, so losing a
     // race (a deadlock with a concurrent creator of the same stream) is retried.

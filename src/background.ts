@@ -11,6 +11,7 @@
 import { asyncProjections } from "../projections/index.ts";
 import { runProjections } from "../projections/runner.ts";
 import { coreRoutes, createMailer, createQueue, startWorkers } from "../workers/index.ts";
+import { idempotentMailer } from "../workers/sent-emails.ts";
 import { jobHandlers, jobRoutes } from "./features.ts";
 import type { RuntimeExtension } from "./runtime.ts";
 import { withTimeout } from "./system/fail-fast.ts";
@@ -59,7 +60,11 @@ export function background(opts: BackgroundOptions = {}): RuntimeExtension {
       }
       return;
     }
-    const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir });
+    // Once per job: a retried job finds its email recorded and does not send it again.
+    const mailer = idempotentMailer(
+      createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir }),
+      { db: deps.db, from: config.mailFrom, logger },
+    );
     rt.onClose(async () => {
       await mailer.close?.();
     });

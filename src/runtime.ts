@@ -15,6 +15,7 @@
 import { mkdir } from "node:fs/promises";
 import type { DestinationStream } from "pino";
 import { createPgliteDb, createPostgresDb, type Db } from "../db/client.ts";
+import { lockDataDir } from "../db/data-dir-lock.ts";
 import { migrate } from "../db/migrate.ts";
 import { createCatalog } from "../events/catalog/index.ts";
 import { uuidv7 } from "../events/ids.ts";
@@ -52,9 +53,27 @@ export async function openDatabase(config: Config): Promise<Db> {
   if (config.databaseUrl) return createPostgresDb({ url: config.databaseUrl });
   // PGlite's `memory://` keeps nothing on disk; any other value is a directory.
   if (config.dataDir.startsWith("memory://")) return createPgliteDb(config.dataDir);
-  const dir = `${config.dataDir.replace(/\/+$/, "")}/pglite`;
+  const dataDir = config.dataDir.replace(/\/+$/, "");
+  const dir = `${dataDir}/pglite`;
   await mkdir(dir, { recursive: true });
-  return createPgliteDb(dir);
+  // One process per embedded database (db/data-dir-lock.ts): a second one refuses here.
+  const lock = await lockDataDir(dataDir);
+  try {
+    const db = await createPgliteDb(dir);
+    return {
+      ...db,
+      async close() {
+        try {
+          await db.close();
+        } finally {
+          await lock.release();
+        }
+      },
+    };
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
 }
 
 export async function buildRuntime(

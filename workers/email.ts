@@ -15,11 +15,19 @@ export interface MailMessage {
   subject: string;
   text: string;
   html?: string;
+  /** `<local@domain>`; stable across retries of one job (workers/sent-emails.ts), so receivers can drop a duplicate. */
+  messageId?: string;
+}
+
+export interface SendOptions {
+  /** The job's id: the idempotency key of an idempotent mailer (workers/sent-emails.ts). */
+  key?: string;
 }
 
 export interface Mailer {
   readonly kind: "smtp" | "outbox" | "memory";
-  send(msg: MailMessage): Promise<void>;
+  /** Resolves once the transport accepted the message (SMTP: the server's 250 after DATA). */
+  send(msg: MailMessage, opts?: SendOptions): Promise<void>;
   close?(): Promise<void>;
 }
 
@@ -37,7 +45,7 @@ export const mailMessageSchema = z.object({
 
 /** The `email.send` job: data is a MailMessage; bad data fails at once, a send error retries. */
 export function sendEmail(mailer: Mailer): JobHandler {
-  return async (data) => {
+  return async (data, ctx) => {
     // The address was read from an event after its owner was erased: nobody to write to.
     if ((data as { to?: unknown } | null)?.to === ERASED) return;
     const parsed = mailMessageSchema.safeParse(data);
@@ -46,7 +54,7 @@ export function sendEmail(mailer: Mailer): JobHandler {
         `invalid email job: ${parsed.error.issues.map((i) => i.message).join("; ")}`,
       );
     }
-    await mailer.send(parsed.data);
+    await mailer.send(parsed.data, { key: ctx.id });
   };
 }
 
@@ -67,6 +75,7 @@ export function createSmtpMailer(opts: SmtpMailerOptions): Mailer {
         subject: msg.subject,
         text: msg.text,
         html: msg.html,
+        ...(msg.messageId ? { messageId: msg.messageId } : {}),
       });
     },
     async close() {

@@ -68,7 +68,7 @@ async function encryptionKeys(
 
 /** ENCRYPTION_KEY's keyring on its own (the event store seals personal data with it before auth starts). */
 export async function masterKeyring(config: Config): Promise<Keyring> {
-  const ring = await encryptionKeys({ config, logger: { warn() {}, error() {} } });
+  const ring = await encryptionKeys({ config, logger: { warn() {}, error() {}, info() {} } });
   return createKeyring(ring, ring[0]!.id);
 }
 

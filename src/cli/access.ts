@@ -9,6 +9,8 @@
  *       Re-seals every secret at rest (TOTP secrets, JWT private keys) under the
  *       current ENCRYPTION_KEY (the first of `id:base64,...`). Idempotent.
  */
+
+import { rewrapSubjectKeys } from "../../events/pii.ts";
 import type { EventMetadata } from "../../events/types.ts";
 import { grantRole } from "../admin/commands.ts";
 import type { AuthDeps } from "../auth/deps.ts";
@@ -17,7 +19,6 @@ import { randomToken } from "../crypto/random.ts";
 import { issuePasswordReset, resetUrl } from "../identity/password-reset.ts";
 import { register } from "../identity/register.ts";
 import { normaliseEmail, userByEmail } from "../identity/user.ts";
-import { rewrapSubjectKeys } from "../../events/pii.ts";
 import { rotateTotpSecrets } from "../mfa/secrets.ts";
 
 export interface AccessCliDeps {

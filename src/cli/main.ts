@@ -11,9 +11,11 @@
  *                           create the first admin; prints a one-time set-password link
  *   keys rotate-encryption  re-encrypt secrets at rest under the current ENCRYPTION_KEY
  *
- * It uses DATABASE_URL, or the embedded PGlite under DATA_DIR (./data) — which
- * only one process can open at a time, so stop the server first in that mode.
+ * It uses DATABASE_URL, or the embedded PGlite under DATA_DIR (./data), which
+ * only one process can open at a time: while the server runs on it, the CLI
+ * refuses at once (exit 1) and says so. `catalog` and `outbox` open no database.
  */
+import type { Db } from "../../db/client.ts";
 import { migrate } from "../../db/migrate.ts";
 import { createCatalog } from "../../events/catalog/index.ts";
 import { createPiiCipher } from "../../events/pii.ts";
@@ -27,12 +29,29 @@ import { Metrics } from "../observability/metrics.ts";
 import { openDatabase } from "../runtime.ts";
 import { runCli } from "./run.ts";
 
+/**
+ * The commands that open the database. The others (`catalog`, `outbox`, usage)
+ * read neither the log nor a table, so they must not take the embedded database's lock.
+ */
+const WITH_DATABASE = new Set(["migrate", "verify", "replay", "rebuild", "admin", "keys"]);
+
+/** Stands in for the database in commands that need none; using it is a bug, said loudly. */
+const noDatabase: Db = {
+  kind: "pglite",
+  query: () => Promise.reject(new Error("this command does not open the database")),
+  transaction: () => Promise.reject(new Error("this command does not open the database")),
+  reserve: () => Promise.reject(new Error("this command does not open the database")),
+  close: async () => {},
+};
+
 async function main(): Promise<number> {
   const config = loadConfig(process.env);
-  const db = await openDatabase(config);
+  const command = process.argv[2] ?? "";
+  const needsDb = WITH_DATABASE.has(command);
+  const db = needsDb ? await openDatabase(config) : noDatabase;
   let auth: AuthDeps | undefined;
   try {
-    if (process.argv[2] !== "migrate") await migrate(db);
+    if (needsDb && command !== "migrate") await migrate(db);
     const store = createEventStore({
       db,
       catalog: createCatalog(),

@@ -8,6 +8,7 @@
  * JWKS and tokens naming it are refused.
  */
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
+import { withoutDeadline } from "../../db/deadline.ts";
 import type { Keyring } from "./aead.ts";
 
 export type { JWK } from "jose";
@@ -202,7 +203,8 @@ export class JwtKeys {
     const opts = this.#opts;
     const interval = (opts?.refreshIntervalSeconds ?? 60) * 1000;
     if (!opts || interval <= 0 || this.#clock().getTime() - this.#lastRefresh < interval) return;
-    this.#refreshing ??= this.#load()
+    // Shared by every request that finds the keys stale: no one request's deadline may cancel it.
+    this.#refreshing ??= withoutDeadline(() => this.#load())
       .catch((error: unknown) => opts.onError?.(error))
       .finally(() => {
         this.#refreshing = undefined;

@@ -1,4 +1,5 @@
 /** `npm run start:deno`: the same runtime under Deno.serve. The only file that touches `Deno.*`. */
+import { DataDirLockedError } from "../../db/data-dir-lock.ts";
 import { createApp } from "../app.ts";
 import { background } from "../background.ts";
 import { ConfigError } from "../config.ts";
@@ -43,6 +44,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error(err instanceof ConfigError ? err.message : err);
+  console.error(err instanceof ConfigError || err instanceof DataDirLockedError ? err.message : err);
   Deno.exit(1);
 });

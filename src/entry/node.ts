@@ -1,5 +1,6 @@
 /** `npm start`: Vigil on Node with @hono/node-server. */
 import { serve } from "@hono/node-server";
+import { DataDirLockedError } from "../../db/data-dir-lock.ts";
 import { createApp } from "../app.ts";
 import { background } from "../background.ts";
 import { ConfigError } from "../config.ts";
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || err instanceof DataDirLockedError) {
     console.error(err.message);
   } else {
     console.error(err);

@@ -9,6 +9,8 @@ import type { Context, ErrorHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { Logger } from "pino";
 import type { ZodError } from "zod";
+import { isDatabaseUnavailable } from "../../db/client.ts";
+import { DeadlineExceededError } from "../../db/deadline.ts";
 import { ConcurrencyError, EventValidationError } from "../../events/errors.ts";
 import type { AppEnv } from "./env.ts";
 
@@ -154,6 +156,9 @@ const HTTP_EXCEPTION_CODES: Record<number, ErrorCode> = {
   504: "request_timeout",
 };
 
+/** What a 503 tells the client to wait before retrying (a restart or failover takes seconds). */
+export const RETRY_AFTER_SECONDS = 2;
+
 /** Maps any thrown value onto the vocabulary. */
 export function toAppError(err: unknown, c: Context<AppEnv>): AppError {
   if (err instanceof AppError) return err;
@@ -166,6 +171,20 @@ export function toAppError(err: unknown, c: Context<AppEnv>): AppError {
   if (err instanceof EventValidationError) {
     return new AppError("invalid_event", `The ${err.eventType} event is invalid`, {
       errors: err.issues.map((i) => ({ path: i.path, message: i.message })),
+      cause: err,
+    });
+  }
+  if (err instanceof DeadlineExceededError) {
+    return new AppError("request_timeout", "The request ran out of time; nothing was changed", {
+      headers: { "Retry-After": String(RETRY_AFTER_SECONDS) },
+      cause: err,
+    });
+  }
+  // Connection refused, reset or closed, the server shutting down or starting up,
+  // too many connections: the database is away, not the request at fault.
+  if (isDatabaseUnavailable(err)) {
+    return new AppError("service_unavailable", "The database is unavailable; retry shortly", {
+      headers: { "Retry-After": String(RETRY_AFTER_SECONDS) },
       cause: err,
     });
   }

@@ -125,7 +125,7 @@ export const identityJobRoutes: JobRoute[] = [
 
 /** The `identity.link-email` handler: derives the token, builds the link, sends. */
 export function linkEmailHandler(deps: AppDeps, mailer: Mailer): JobHandler {
-  return async (data) => {
+  return async (data, ctx) => {
     const parsed = linkJobSchema.safeParse(data);
     if (!parsed.success) throw new PermanentJobError("invalid link-email job");
     if (!deps.auth) throw new PermanentJobError("link emails need AppDeps.auth (the link key)");
@@ -151,7 +151,7 @@ export function linkEmailHandler(deps: AppDeps, mailer: Mailer): JobHandler {
               userAgent: j.userAgent,
             },
           );
-    await mailer.send(msg);
+    await mailer.send(msg, { key: ctx.id });
   };
 }
 

@@ -11,6 +11,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { Logger } from "pino";
 import type { Db } from "../../../db/client.ts";
+import { withoutDeadline } from "../../../db/deadline.ts";
 import type { AppDeps } from "../../app.ts";
 import type { AppEnv } from "../../http/env.ts";
 import { AppError } from "../../http/errors.ts";
@@ -44,7 +45,8 @@ export class BanList {
 
   private reload(): Promise<void> {
     // One query in flight however many requests arrive meanwhile.
-    this.loading ??= (async () => {
+    // Shared by every request meanwhile, so outside any one request's deadline.
+    this.loading ??= withoutDeadline(async () => {
       try {
         const rows = await this.db.query<{ ip: string; until: Date | string }>(
           "SELECT ip, until FROM ip_bans WHERE lifted_at IS NULL AND until > $1",
@@ -57,7 +59,7 @@ export class BanList {
       } finally {
         this.loading = undefined;
       }
-    })();
+    });
     return this.loading;
   }
 }

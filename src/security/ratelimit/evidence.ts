@@ -6,6 +6,7 @@
  */
 import type { Context } from "hono";
 import type { Logger } from "pino";
+import { withoutDeadline } from "../../../db/deadline.ts";
 import type { EventStore } from "../../../events/store.ts";
 import type { EventMetadata } from "../../../events/types.ts";
 import type { AppEnv } from "../../http/env.ts";
@@ -41,8 +42,9 @@ export function createEvidence(store: EventStore, logger: Logger): Evidence {
   const inFlight = new Set<Promise<unknown>>();
   return {
     refused(c, policy, keyHash) {
-      const p = store
-        .append(
+      // Fired and forgotten: it outlives the request, so not under its deadline.
+      const p = withoutDeadline(() =>
+        store.append(
           streamFor(policy.name, keyHash),
           "any",
           [
@@ -52,7 +54,8 @@ export function createEvidence(store: EventStore, logger: Logger): Evidence {
             },
           ],
           metadata(c),
-        )
+        ),
+      )
         .catch((err: unknown) => {
           logger.warn({ err, policy: policy.name }, "could not record RateLimitExceeded");
         })
