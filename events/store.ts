@@ -14,6 +14,7 @@ import { canonicalEnvelope } from "./envelope.ts";
 import { ConcurrencyError, EventValidationError } from "./errors.ts";
 import { uuidv7 } from "./ids.ts";
 import { type EventRow, eventColumns, toStoredEvent } from "./rows.ts";
+import { findJsonTextProblem } from "./text.ts";
 import type {
   AppendResult,
   EventMetadata,
@@ -118,6 +119,7 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
     const canon: string[] = [];
     events.forEach((e, i) => {
       const { version, data } = catalog.validate(e.type, e.data);
+      refuseUnstorableText(e.type, data, "data");
       // What is hashed must survive a round trip through jsonb unchanged.
       const plain = JSON.parse(JSON.stringify(data)) as unknown;
       const envelope = {
@@ -175,6 +177,7 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
         m.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
       );
     }
+    refuseUnstorableText("metadata", metadata, "metadata");
   }
 
   async function appendIn(
@@ -261,6 +264,16 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
     readAll: (after, o = {}) => readLog(db, after, { ...o, fenced: true }),
     readLogIn: (sql, after, o = {}) => readLog(sql, after, o),
   };
+}
+
+/**
+ * The last line of defence behind the HTTP input rule: a string canonical JSON
+ * cannot hash (a lone surrogate) or Postgres cannot store (NUL) is refused as
+ * a typed EventValidationError naming the field, before anything is written.
+ */
+function refuseUnstorableText(eventType: string, value: unknown, root: string): void {
+  const problem = findJsonTextProblem(value, root);
+  if (problem) throw new EventValidationError(eventType, [problem]);
 }
 
 /**
