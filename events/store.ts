@@ -16,6 +16,7 @@ import { ConcurrencyError, EventValidationError } from "./errors.ts";
 import { uuidv7 } from "./ids.ts";
 import type { PiiCipher } from "./pii.ts";
 import { type EventRow, eventColumns, toStoredEvent } from "./rows.ts";
+import { findJsonTextProblem } from "./text.ts";
 import type {
   AppendResult,
   EventMetadata,
@@ -160,6 +161,7 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
     const canon: string[] = [];
     for (const [i, e] of events.entries()) {
       const { version, data } = catalog.validate(e.type, e.data);
+      refuseUnstorableText(e.type, data, "data");
       // What is hashed must survive a round trip through jsonb unchanged.
       const plain = JSON.parse(JSON.stringify(data)) as Record<string, unknown>;
       const envelope = {
@@ -216,6 +218,7 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
         m.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
       );
     }
+    refuseUnstorableText("metadata", metadata, "metadata");
   }
 
   async function appendIn(
@@ -310,6 +313,16 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
     readAll: (after, o = {}) => readLog(db, after, { ...o, fenced: true }),
     readLogIn: (sql, after, o = {}) => readLog(sql, after, o),
   };
+}
+
+/**
+ * The last line of defence behind the HTTP input rule: a string canonical JSON
+ * cannot hash (a lone surrogate) or Postgres cannot store (NUL) is refused as
+ * a typed EventValidationError naming the field, before anything is written.
+ */
+function refuseUnstorableText(eventType: string, value: unknown, root: string): void {
+  const problem = findJsonTextProblem(value, root);
+  if (problem) throw new EventValidationError(eventType, [problem]);
 }
 
 /**

@@ -20,6 +20,7 @@ import { accessLog } from "./http/middleware/access-log.ts";
 import { bodyLimit } from "./http/middleware/body-limit.ts";
 import { clientIp, defaultPeerAddress, type PeerAddress } from "./http/middleware/client-ip.ts";
 import { cors } from "./http/middleware/cors.ts";
+import { inputRule } from "./http/middleware/input-rule.ts";
 import { jsonBody } from "./http/middleware/json-body.ts";
 import { requestId } from "./http/middleware/request-id.ts";
 import { securityHeaders } from "./http/middleware/security-headers.ts";
@@ -90,6 +91,8 @@ export function createApp(deps: AppDeps, features: readonly Feature[] = []): App
   app.use(requestTimeout(config.requestTimeoutMs));
   // Before the body is read: a refused client costs no parsing.
   app.use("/v1/*", limitUnauthenticated(deps));
+  // One input rule for query, path parameters and data headers (bodies: jsonBody).
+  app.use(inputRule());
   app.use(bodyLimit(config.bodyLimitBytes));
   app.use("/v1/*", jsonBody());
 

@@ -13,6 +13,7 @@ import type { AuthDeps } from "../auth/deps.ts";
 import { requireAuth } from "../auth/middleware.ts";
 import { eventMetadata } from "../http/metadata.ts";
 import { createRouter, problemContent } from "../http/router.ts";
+import { reasonText } from "../http/text.ts";
 import { issuePasswordReset } from "../identity/password-reset.ts";
 import {
   disableUser,
@@ -25,7 +26,7 @@ import {
 } from "./commands.ts";
 import { searchUsers, userDetail } from "./queries.ts";
 
-const Reason = z.string().trim().min(3).max(500).openapi({ example: "ticket SEC-142: left the company" });
+const Reason = reasonText({ min: 3, max: 500 }).openapi({ example: "ticket SEC-142: left the company" });
 const UserId = z.object({ id: z.uuid() });
 const ReasonBody = z.object({ reason: Reason });
 const RoleBody = z.object({ role: z.enum(ROLES), reason: Reason });

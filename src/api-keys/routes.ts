@@ -8,6 +8,7 @@ import type { AuthDeps } from "../auth/deps.ts";
 import { requireAuth } from "../auth/middleware.ts";
 import { eventMetadata } from "../http/metadata.ts";
 import { createRouter, problemContent } from "../http/router.ts";
+import { textLine } from "../http/text.ts";
 import { createApiKey, revokeApiKey } from "./commands.ts";
 import { apiKeyBody, apiKeyById, apiKeysOf } from "./store.ts";
 
@@ -51,7 +52,7 @@ export function apiKeysRouter(deps: AuthDeps) {
         content: {
           "application/json": {
             schema: z.object({
-              name: z.string().trim().min(1).max(100),
+              name: textLine({ max: 100 }),
               scopes: z.array(z.enum(API_KEY_SCOPES)).min(1).max(3),
               expiresAt: z.iso.datetime({ offset: true }).optional(),
             }),

@@ -5,6 +5,7 @@ import { requireAuth } from "../auth/middleware.ts";
 import { AppError } from "../http/errors.ts";
 import { eventMetadata } from "../http/metadata.ts";
 import { createRouter, problemContent } from "../http/router.ts";
+import { textLine } from "../http/text.ts";
 import { limitAuthenticated, limitLogin, limitRegister } from "../security/ratelimit/index.ts";
 import { login } from "./login.ts";
 import { register } from "./register.ts";
@@ -31,7 +32,7 @@ const registerRoute = (deps: AuthDeps) =>
             schema: z.object({
               email: EmailSchema,
               password: z.string().min(1).max(1024).openapi({ example: "correct horse battery staple" }),
-              displayName: z.string().trim().min(1).max(100).optional(),
+              displayName: textLine({ max: 100 }).optional(),
             }),
           },
         },

@@ -11,6 +11,7 @@ import type { AppDeps } from "../../app.ts";
 import { AppError } from "../../http/errors.ts";
 import { eventMetadata } from "../../http/metadata.ts";
 import { createRouter, problemContent } from "../../http/router.ts";
+import { reasonText } from "../../http/text.ts";
 import { AUTH_PROBLEMS, decodeCursor, encodeCursor, guards, json, limitParam, toIso } from "../http.ts";
 import {
   type AlertState,
@@ -106,7 +107,7 @@ const idParam = z.object({
 const noteBody = {
   required: false,
   content: {
-    "application/json": { schema: z.object({ note: z.string().trim().min(1).max(1000).optional() }) },
+    "application/json": { schema: z.object({ note: reasonText({ max: 1000 }).optional() }) },
   },
 };
 

@@ -5,6 +5,7 @@ import type { AppDeps } from "../../app.ts";
 import { AppError } from "../../http/errors.ts";
 import { eventMetadata } from "../../http/metadata.ts";
 import { createRouter, problemContent } from "../../http/router.ts";
+import { reasonText } from "../../http/text.ts";
 import { AUTH_PROBLEMS, guards, json, limitParam, toIso } from "../http.ts";
 import { banEvolver, banKey, banStream, decideLift } from "./ban.ts";
 import { banListFor } from "./check.ts";
@@ -61,11 +62,11 @@ export function bansRouter(deps: AppDeps) {
     ...secured("DELETE /v1/admin/bans/{ip}"),
     request: {
       params: z.object({ ip: z.string().min(2).max(64).openapi({ example: "203.0.113.9" }) }),
-      query: z.object({ reason: z.string().trim().min(1).max(500).optional() }),
+      query: z.object({ reason: reasonText({ max: 500 }).optional() }),
       body: {
         required: false,
         content: {
-          "application/json": { schema: z.object({ reason: z.string().trim().min(1).max(500).optional() }) },
+          "application/json": { schema: z.object({ reason: reasonText({ max: 500 }).optional() }) },
         },
       },
     },

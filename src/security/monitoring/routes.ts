@@ -9,6 +9,7 @@ import type { AppDeps } from "../../app.ts";
 import { AppError } from "../../http/errors.ts";
 import { eventMetadata } from "../../http/metadata.ts";
 import { createRouter, problemContent } from "../../http/router.ts";
+import { reasonText } from "../../http/text.ts";
 import { isLocked, userById, userStream } from "../../identity/user.ts";
 import { AUTH_PROBLEMS, guards, json, toIso } from "../http.ts";
 import { securitySummary } from "./metrics.ts";
@@ -75,7 +76,7 @@ export function monitoringRouter(deps: AppDeps) {
       body: {
         required: false,
         content: {
-          "application/json": { schema: z.object({ reason: z.string().trim().min(1).max(500).optional() }) },
+          "application/json": { schema: z.object({ reason: reasonText({ max: 500 }).optional() }) },
         },
       },
     },
