@@ -52,12 +52,13 @@ describe("loadConfig", () => {
 
   it("refuses every production weakness at once", () => {
     const problems = problemsOf({ NODE_ENV: "production", CORS_ORIGINS: "https://a.example.com,*" });
-    expect(problems).toHaveLength(5);
+    expect(problems).toHaveLength(6);
     expect(problems.join("\n")).toMatch(/ENCRYPTION_KEY: required in production/);
     expect(problems.join("\n")).toMatch(/DATABASE_URL: required in production/);
     expect(problems.join("\n")).toMatch(/REDIS_URL: required in production/);
     expect(problems.join("\n")).toMatch(/SMTP_URL: required in production/);
     expect(problems.join("\n")).toMatch(/CORS_ORIGINS: `\*` is refused in production/);
+    expect(problems.join("\n")).toMatch(/METRICS_TOKEN: required in production/);
   });
 
   it("lists type errors together with production refusals", () => {
@@ -89,6 +90,7 @@ describe("loadConfig", () => {
       ENCRYPTION_KEY: STRONG_KEY,
       CORS_ORIGINS: "https://app.example.com",
       SECURITY_EMAIL: "security@example.com",
+      METRICS_TOKEN: "scrape-3f9c1a7e5b2d8046",
     });
     expect(c.env).toBe("production");
     expect(c.databaseUrl).toBe("postgres://vigil@db:5432/vigil");

@@ -40,6 +40,8 @@ export interface Config {
   adminRequireMfa: boolean;
   runWorkersInProcess: boolean;
   metricsToken: string | undefined;
+  /** How long /metrics reuses the security gauges it read from the database (ms). */
+  metricsCacheMs: number;
   /** Key prefix for everything Vigil keeps in Redis (queues, limits, revocations). */
   redisPrefix: string;
   /** Who is emailed about broken hash chains and other security failures. */
@@ -57,7 +59,15 @@ export interface RateLimitConfig {
   policies: Record<RateLimitPolicyName, { limit: number; windowMs: number }>;
 }
 
-export type RateLimitPolicyName = "ipMinute" | "ipHour" | "login" | "register" | "email" | "user" | "apiKey";
+export type RateLimitPolicyName =
+  | "ipMinute"
+  | "ipHour"
+  | "login"
+  | "register"
+  | "email"
+  | "user"
+  | "apiKey"
+  | "metrics";
 
 export interface AuthConfig {
   accessTokenTtlSeconds: number;
@@ -154,6 +164,7 @@ const schema = z.object({
   ADMIN_REQUIRE_MFA: bool(true),
   RUN_WORKERS_IN_PROCESS: bool(true),
   METRICS_TOKEN: z.string().trim().min(16, "must be at least 16 characters").optional(),
+  METRICS_CACHE_SECONDS: intIn(1, 3600, 5),
   REDIS_PREFIX: z
     .string()
     .trim()
@@ -182,6 +193,7 @@ const schema = z.object({
   RATE_LIMIT_EMAIL_PER_HOUR: intIn(1, 1_000_000, 3),
   RATE_LIMIT_USER_PER_MINUTE: intIn(1, 1_000_000_000, 100),
   RATE_LIMIT_API_KEY_PER_MINUTE: intIn(1, 1_000_000_000, 600),
+  RATE_LIMIT_METRICS_PER_MINUTE: intIn(1, 1_000_000_000, 60),
 });
 
 /** Decodes standard or URL-safe base64; undefined when it is not base64. */
@@ -267,6 +279,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       );
     if (cleaned.SMTP_URL === undefined)
       problems.push("SMTP_URL: required in production (the mail outbox is for development)");
+    // Open, /metrics tells anyone whether they have been detected, and costs a scrape each time.
+    if (cleaned.METRICS_TOKEN === undefined)
+      problems.push(
+        "METRICS_TOKEN: required in production (16+ random characters; scrapers send it as a bearer token)",
+      );
     if (/(^|,)\s*\*\s*(,|$)/.test(cleaned.CORS_ORIGINS ?? ""))
       problems.push("CORS_ORIGINS: `*` is refused in production; list the allowed origins");
   }
@@ -295,6 +312,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     adminRequireMfa: e.ADMIN_REQUIRE_MFA,
     runWorkersInProcess: e.RUN_WORKERS_IN_PROCESS,
     metricsToken: e.METRICS_TOKEN,
+    metricsCacheMs: e.METRICS_CACHE_SECONDS * 1000,
     redisPrefix: e.REDIS_PREFIX,
     securityEmail: e.SECURITY_EMAIL,
     auth: {
@@ -325,6 +343,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         email: { limit: e.RATE_LIMIT_EMAIL_PER_HOUR, windowMs: HOUR },
         user: { limit: e.RATE_LIMIT_USER_PER_MINUTE, windowMs: MINUTE },
         apiKey: { limit: e.RATE_LIMIT_API_KEY_PER_MINUTE, windowMs: MINUTE },
+        metrics: { limit: e.RATE_LIMIT_METRICS_PER_MINUTE, windowMs: MINUTE },
       },
     },
   };

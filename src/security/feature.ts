@@ -25,5 +25,6 @@ export const securityFeature: Feature = (app, deps) => {
     deps.metrics,
     () => securitySummary(deps.db, deps.clock.now()),
     (err) => deps.logger.warn({ err }, "could not read the security gauges"),
+    { intervalMs: deps.config.metricsCacheMs },
   );
 };

@@ -1,12 +1,18 @@
 /**
  * Prometheus scrape endpoint. With METRICS_TOKEN set it demands that bearer
- * token (compared in constant time); without it the endpoint is open, which is
- * meant for deployments where /metrics is not routed publicly.
+ * token (compared in constant time); without it the endpoint is open, which
+ * only development allows (production refuses to start without a token).
+ *
+ * A scrape is cheap whatever the rate: its own per-IP limit (RATE_LIMIT_METRICS_PER_MINUTE)
+ * is checked before anything else, the security gauges are read from the
+ * database at most once per METRICS_CACHE_SECONDS, and concurrent scrapes
+ * share one rendering of the registry.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { App, AppDeps } from "../app.ts";
 import { AppError } from "../http/errors.ts";
 import { problemContent } from "../http/router.ts";
+import { limitMetrics } from "../security/ratelimit/policies.ts";
 
 const metricsRoute = createRoute({
   method: "get",
@@ -20,6 +26,9 @@ const metricsRoute = createRoute({
       content: { "text/plain": { schema: z.string() } },
     },
     401: problemContent("METRICS_TOKEN is configured and the bearer token is missing or wrong"),
+    429: problemContent(
+      "`rate_limited`: this address scraped more than its budget (RATE_LIMIT_METRICS_PER_MINUTE)",
+    ),
   },
 });
 
@@ -34,6 +43,14 @@ function constantTimeEqual(a: string, b: string): boolean {
 
 export function registerMetrics(app: App, deps: AppDeps): void {
   const token = deps.config.metricsToken;
+  let rendering: Promise<string> | undefined;
+  const render = () => {
+    rendering ??= deps.metrics.render().finally(() => {
+      rendering = undefined;
+    });
+    return rendering;
+  };
+  app.use("/metrics", limitMetrics(deps));
   app.openAPIRegistry.registerComponent("securitySchemes", "metricsToken", {
     type: "http",
     scheme: "bearer",
@@ -47,6 +64,6 @@ export function registerMetrics(app: App, deps: AppDeps): void {
         });
       }
     }
-    return c.text(await deps.metrics.render(), 200, { "Content-Type": deps.metrics.contentType });
+    return c.text(await render(), 200, { "Content-Type": deps.metrics.contentType });
   });
 }

@@ -1,7 +1,8 @@
 /**
  * Security counters, for GET /v1/security/metrics and the same figures as
- * Prometheus gauges on /metrics (collected at scrape time from the database,
- * so every process reports the shared truth, not its own share).
+ * Prometheus gauges on /metrics (read from the database, so every process
+ * reports the shared truth, not its own share; at most once per
+ * METRICS_CACHE_SECONDS, however often /metrics is scraped).
  *
  * Event counts come from `event_stats` (async projection: events per type and
  * clock hour), so they lag the log by a poll and have hour granularity: the
@@ -101,27 +102,54 @@ export async function securitySummary(db: Db, now: Date): Promise<SecuritySummar
 const registered = new WeakSet<Metrics>();
 
 /**
- * Registers the gauges once per Metrics registry. One summary is read per
- * scrape (the gauges share it); a database error leaves the last values and is
- * logged, so /metrics still answers.
+ * A summary read at most once per `intervalMs`: scrapes in between get the
+ * last one, concurrent scrapes share the read in flight, and a failed read
+ * keeps the last values (logged) until the next interval, so neither a scrape
+ * flood nor a database outage turns into a query per scrape.
+ */
+export function cachedSummary(
+  source: () => Promise<SecuritySummary>,
+  onError: (err: unknown) => void,
+  opts: { intervalMs: number; clock?: () => number },
+): () => Promise<SecuritySummary | null> {
+  const clock = opts.clock ?? (() => performance.now());
+  let last: SecuritySummary | null = null;
+  let nextAt = Number.NEGATIVE_INFINITY;
+  let pending: Promise<SecuritySummary | null> | undefined;
+  return () => {
+    if (clock() < nextAt) return Promise.resolve(last);
+    pending ??= source()
+      .then(
+        (s) => {
+          last = s;
+          return s;
+        },
+        (err: unknown) => {
+          onError(err);
+          return last;
+        },
+      )
+      .finally(() => {
+        nextAt = clock() + opts.intervalMs;
+        pending = undefined;
+      });
+    return pending;
+  };
+}
+
+/**
+ * Registers the gauges once per Metrics registry. They share one summary,
+ * read from the database at most once per `intervalMs` (METRICS_CACHE_SECONDS).
  */
 export function registerSecurityGauges(
   metrics: Metrics,
   source: () => Promise<SecuritySummary>,
   onError: (err: unknown) => void,
+  opts: { intervalMs: number; clock?: () => number } = { intervalMs: 5000 },
 ): void {
   if (registered.has(metrics)) return;
   registered.add(metrics);
-  let pending: Promise<SecuritySummary | null> | undefined;
-  const summary = () => {
-    pending ??= source()
-      .catch((err: unknown) => {
-        onError(err);
-        return null;
-      })
-      .finally(() => setTimeout(() => (pending = undefined), 250));
-    return pending;
-  };
+  const summary = cachedSummary(source, onError, opts);
   const registers = [metrics.registry];
   new Gauge({
     name: "vigil_security_events",

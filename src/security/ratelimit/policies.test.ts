@@ -17,6 +17,7 @@ describe("rate-limit policies", () => {
       email: { name: "email", limit: 3, windowMs: perHour },
       user: { name: "user", limit: 100, windowMs: perMin },
       apiKey: { name: "api-key", limit: 600, windowMs: perMin },
+      metrics: { name: "metrics", limit: 60, windowMs: perMin },
     });
   });
 

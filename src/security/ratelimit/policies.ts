@@ -21,6 +21,7 @@ const NAMES: Record<RateLimitPolicyName, string> = {
   email: "email",
   user: "user",
   apiKey: "api-key",
+  metrics: "metrics",
 };
 
 export function namedPolicies(config: RateLimitConfig): Record<RateLimitPolicyName, NamedPolicy> {
@@ -141,6 +142,15 @@ export function limitAuthenticated(deps: AppDeps): MiddlewareHandler<AppEnv> {
   return limited(deps, [p.user], (c) => {
     const auth = c.get("auth");
     return auth ? `user:${auth.userId}` : null;
+  });
+}
+
+/** GET /metrics: its own per-IP budget (60/min), apart from /v1's, so a scrape flood stays cheap. */
+export function limitMetrics(deps: AppDeps): MiddlewareHandler<AppEnv> {
+  const p = namedPolicies(deps.config.rateLimit);
+  return limited(deps, [p.metrics], (c) => {
+    const ip = ipSubject(c);
+    return ip ? `ip:${ip}` : null;
   });
 }
 
