@@ -16,6 +16,7 @@
 import { open, readFile, rm } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import process from "node:process";
 
 export const LOCK_FILE = "pglite.lock";
 
