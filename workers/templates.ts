@@ -1,5 +1,14 @@
-/** Email bodies, one function per kind of email; each returns subject and text. */
+/**
+ * Email bodies, one function per kind of email; each returns subject and text.
+ *
+ * A Vigil email is a message anyone can make Vigil send to anyone (a forgot-
+ * password request costs nothing), so it carries only what Vigil derived:
+ * the time, the client address as Vigil parsed it, a device described in
+ * Vigil's own words (workers/user-agent.ts), a reason as one of Vigil's own
+ * phrases. Never a User-Agent, display name or reason as a client typed it.
+ */
 import type { MailMessage } from "./email.ts";
+import { describeUserAgent } from "./user-agent.ts";
 
 export interface ChainBreak {
   streams: number;
@@ -35,7 +44,11 @@ export function chainBrokenEmail(
   };
 }
 
-/** Where a request came from, for notices: time, IP, device (already single-line). */
+/**
+ * Where a request came from, for notices: time, IP (parsed and normalised by
+ * the client-ip middleware, so an address and nothing else), and the raw
+ * User-Agent, which is only ever shown as `describeUserAgent` describes it.
+ */
 export interface RequestOrigin {
   at: Date;
   ip?: string | null;
@@ -45,9 +58,16 @@ export interface RequestOrigin {
 function originLines(o: RequestOrigin): string[] {
   const lines = [`Time: ${o.at.toISOString()}`];
   if (o.ip) lines.push(`IP address: ${o.ip}`);
-  // A header value may not break lines in a text body we compose (nor smuggle headers).
-  if (o.userAgent) lines.push(`Device: ${o.userAgent.replace(/[\r\n]+/g, " ")}`);
+  if (o.userAgent) lines.push(`Device: ${describeUserAgent(o.userAgent)}`);
   return lines;
+}
+
+/** Why a reset link was issued, as one of Vigil's phrases: an admin's free-text reason stays in the log. */
+export type ResetReasonKind = "forgot_password" | "bootstrap" | "administrator";
+
+export function resetReasonKind(reason: string | undefined): ResetReasonKind {
+  if (reason === undefined || reason === "forgot_password") return "forgot_password";
+  return reason.startsWith("bootstrap") ? "bootstrap" : "administrator";
 }
 
 export function newSignInEmail(to: string, origin: RequestOrigin): MailMessage {
@@ -115,16 +135,17 @@ export function passwordResetEmail(
   reason: string,
   origin: RequestOrigin,
 ): MailMessage {
+  const kind = resetReasonKind(reason);
   const requested =
-    reason === "forgot_password"
+    kind === "forgot_password"
       ? [
           "Someone (hopefully you) asked to reset the password of your Vigil account.",
           "",
           ...originLines(origin),
         ]
-      : [
-          `You are asked to set a new password for your Vigil account (reason: ${reason.replace(/[\r\n]+/g, " ")}).`,
-        ];
+      : kind === "bootstrap"
+        ? ["Your Vigil administrator account was created: choose its password."]
+        : ["An administrator of Vigil asked you to set a new password for your account."];
   return {
     to,
     subject: "Reset your Vigil password",

@@ -139,6 +139,15 @@ export const PasswordResetRequestIgnored = defineEvent({
   schema: z.object({ emailHash, reason: z.enum(["unknown_email", "account_disabled"]) }),
 });
 
+export const EmailVerificationRequestIgnored = defineEvent({
+  type: "EmailVerificationRequestIgnored",
+  domain: "identity",
+  description:
+    "A verification link was asked (without signing in) for an email with no account, a disabled one, or one already verified; nothing was sent. Recorded (in a `verify-unknown-*` shard, with only a hash of the email) so the request costs what a real one costs and auditors see enumeration attempts.",
+  version: 1,
+  schema: z.object({ emailHash, reason: z.enum(["unknown_email", "account_disabled", "already_verified"]) }),
+});
+
 export const PasswordResetCompleted = defineEvent({
   type: "PasswordResetCompleted",
   domain: "identity",
@@ -182,4 +191,5 @@ export const identityEvents = [
   PasswordResetCompleted,
   PasswordChanged,
   PasswordChangeFailed,
+  EmailVerificationRequestIgnored,
 ];

@@ -4,6 +4,11 @@
  * both the data and the metadata, and drops the user from the principal cache
  * so the change applies to their next request (src/access/principals.ts).
  *
+ * No-op rule (README, design notes): an action that would change nothing (a
+ * role already held, an account already active, nothing to unlock, no open
+ * session) appends nothing and reports `changed: false`; the caller answers
+ * 200 with the current state either way, so a retried request is harmless.
+ *
  * The last admin stays: revoking the admin role or disabling an admin takes an
  * advisory lock first, so two admins demoting each other at once cannot both
  * succeed and leave nobody.
@@ -17,7 +22,7 @@ import { principalsFor } from "../access/principals.ts";
 import { revokeAllApiKeysIn } from "../api-keys/commands.ts";
 import type { AuthDeps } from "../auth/deps.ts";
 import { AppError } from "../http/errors.ts";
-import { type UserState, userById, userStream } from "../identity/user.ts";
+import { isLocked, type UserState, userById, userStream } from "../identity/user.ts";
 import { markRevoked, revokeSessionsIn } from "../sessions/commands.ts";
 import { openSessions } from "../sessions/session.ts";
 
@@ -39,19 +44,27 @@ interface Effect {
   endedSessions?: string[];
 }
 
+/** The user after an action, and whether the action changed anything. */
+export interface ActionResult {
+  user: UserState;
+  changed: boolean;
+}
+
 async function onUser(
   deps: AuthDeps,
   userId: string,
   metadata: EventMetadata,
   decide: (tx: Sql, user: UserState) => Promise<Effect>,
-): Promise<UserState> {
+): Promise<ActionResult> {
   for (let attempt = 0; ; attempt++) {
     try {
+      let changed = false;
       const ended = await deps.db.transaction(async (tx) => {
         await tx.query("SELECT version FROM streams WHERE stream_id = $1 FOR UPDATE", [userStream(userId)]);
         const user = await userById(tx, userId);
         if (!user) throw new AppError("not_found", "No such user");
         const effect = await decide(tx, user);
+        changed = effect.events.length > 0 || (effect.endedSessions?.length ?? 0) > 0;
         if (effect.events.length) {
           await deps.store.appendIn(tx, userStream(userId), user.version, effect.events, metadata);
         }
@@ -61,7 +74,7 @@ async function onUser(
       principalsFor(deps).invalidate(userId);
       const after = await userById(deps.db, userId);
       if (!after) throw new AppError("not_found", "No such user");
-      return after;
+      return { user: after, changed };
     } catch (err) {
       if (!(err instanceof ConcurrencyError) || attempt >= RETRIES) throw err;
     }
@@ -113,10 +126,20 @@ export const eraseUser = (deps: AuthDeps, userId: string, reason: string, meta: 
     return { events: [{ type: "UserErased", data: { userId, reason } }], endedSessions };
   });
 
+/**
+ * Lifts a lock and clears the failure count; with neither to clear, a no-op.
+ * Both admin routes that unlock (`/admin/users/{id}/unlock` and
+ * `/security/lockouts/{userId}/clear`) come here.
+ */
 export const unlockUser = (deps: AuthDeps, userId: string, meta: EventMetadata) =>
-  onUser(deps, userId, meta, async () => ({
-    events: [{ type: "AccountUnlocked", data: { userId, reason: "admin" } }],
+  onUser(deps, userId, meta, async (_tx, user) => ({
+    events: hasLockoutState(user, deps.clock.now())
+      ? [{ type: "AccountUnlocked", data: { userId, reason: "admin" } }]
+      : [],
   }));
+
+/** Something for an unlock to clear: a running lock, or failures counted toward one. */
+export const hasLockoutState = (user: UserState, now: Date) => isLocked(user, now) || user.failedLogins > 0;
 
 export const revokeUserSessions = (deps: AuthDeps, userId: string, meta: EventMetadata) =>
   onUser(deps, userId, meta, async (tx) => {

@@ -51,6 +51,13 @@ const AdminUserSchema = z
   })
   .openapi("AdminUser");
 
+/** No-op rule: an action answers the current state and whether it changed anything. */
+const AdminActionSchema = AdminUserSchema.extend({
+  changed: z
+    .boolean()
+    .openapi({ description: "false: the user already was in that state; nothing was recorded" }),
+}).openapi("AdminUserAction");
+
 const ERRORS = {
   401: problemContent("not authenticated"),
   403: problemContent("`forbidden`, or `mfa_required` (enable two-factor first)"),
@@ -78,7 +85,10 @@ export function adminRouter(deps: AuthDeps) {
       security,
       request: body(schema),
       responses: {
-        200: ok(AdminUserSchema, "The user after the action"),
+        200: ok(
+          AdminActionSchema,
+          "The user after the action; `changed: false` when there was nothing to do (nothing appended)",
+        ),
         ...ERRORS,
         409: problemContent("`last_admin`: the last active admin keeps the role and the account"),
       },
@@ -175,26 +185,26 @@ export function adminRouter(deps: AuthDeps) {
     .openapi(grant, async (c) => {
       const { role, reason } = c.req.valid("json") as z.infer<typeof RoleBody>;
       const id = c.req.valid("param").id;
-      await grantRole(deps, id, role, reason, meta(c, reason));
-      return c.json(await detail(id), 200);
+      const { changed } = await grantRole(deps, id, role, reason, meta(c, reason));
+      return c.json({ ...(await detail(id)), changed }, 200);
     })
     .openapi(revoke, async (c) => {
       const { role, reason } = c.req.valid("json") as z.infer<typeof RoleBody>;
       const id = c.req.valid("param").id;
-      await revokeRole(deps, id, role, reason, meta(c, reason));
-      return c.json(await detail(id), 200);
+      const { changed } = await revokeRole(deps, id, role, reason, meta(c, reason));
+      return c.json({ ...(await detail(id)), changed }, 200);
     })
     .openapi(disable, async (c) => {
       const { reason } = c.req.valid("json") as z.infer<typeof ReasonBody>;
       const id = c.req.valid("param").id;
-      await disableUser(deps, id, reason, meta(c, reason));
-      return c.json(await detail(id), 200);
+      const { changed } = await disableUser(deps, id, reason, meta(c, reason));
+      return c.json({ ...(await detail(id)), changed }, 200);
     })
     .openapi(enable, async (c) => {
       const { reason } = c.req.valid("json") as z.infer<typeof ReasonBody>;
       const id = c.req.valid("param").id;
-      await enableUser(deps, id, reason, meta(c, reason));
-      return c.json(await detail(id), 200);
+      const { changed } = await enableUser(deps, id, reason, meta(c, reason));
+      return c.json({ ...(await detail(id)), changed }, 200);
     })
     .openapi(erase, async (c) => {
       const { reason } = c.req.valid("json") as z.infer<typeof ReasonBody>;
@@ -205,14 +215,14 @@ export function adminRouter(deps: AuthDeps) {
     .openapi(unlock, async (c) => {
       const { reason } = c.req.valid("json") as z.infer<typeof ReasonBody>;
       const id = c.req.valid("param").id;
-      await unlockUser(deps, id, meta(c, reason));
-      return c.json(await detail(id), 200);
+      const { changed } = await unlockUser(deps, id, meta(c, reason));
+      return c.json({ ...(await detail(id)), changed }, 200);
     })
     .openapi(sessions, async (c) => {
       const { reason } = c.req.valid("json") as z.infer<typeof ReasonBody>;
       const id = c.req.valid("param").id;
-      await revokeUserSessions(deps, id, meta(c, reason));
-      return c.json(await detail(id), 200);
+      const { changed } = await revokeUserSessions(deps, id, meta(c, reason));
+      return c.json({ ...(await detail(id)), changed }, 200);
     })
     .openapi(reset, async (c) => {
       const { reason } = c.req.valid("json");

@@ -31,8 +31,10 @@ import {
   passwordChangedEmail,
   passwordResetEmail,
   type RequestOrigin,
+  resetReasonKind,
   verificationEmail,
 } from "../../workers/templates.ts";
+import { describeUserAgent } from "../../workers/user-agent.ts";
 import type { AppDeps } from "../app.ts";
 import { resetUrl } from "./password-reset.ts";
 import { verifyUrl } from "./verification.ts";
@@ -51,9 +53,13 @@ const linkJobSchema = z.object({
   to: z.email(),
   issuedAt: z.iso.datetime(),
   expiresAt: z.iso.datetime(),
+  // A kind (workers/templates.ts resetReasonKind), not the admin's free text; older jobs may hold text.
   reason: z.string().max(200).optional(),
   ip: z.string().max(64).nullable(),
-  userAgent: z.string().max(512).nullable(),
+  /** The device in Vigil's words (describeUserAgent): the raw User-Agent stays out of the queue. */
+  device: z.string().max(64).nullable().optional(),
+  /** Jobs queued before `device` existed; described at send time. */
+  userAgent: z.string().max(512).nullable().optional(),
 });
 type LinkJob = z.infer<typeof linkJobSchema>;
 
@@ -70,9 +76,9 @@ function linkJob(
     to,
     issuedAt: e.recordedAt.toISOString(),
     expiresAt,
-    ...(reason === undefined ? {} : { reason }),
+    ...(reason === undefined ? {} : { reason: resetReasonKind(reason) }),
     ip: e.metadata.ip,
-    userAgent: e.metadata.userAgent,
+    device: e.metadata.userAgent ? describeUserAgent(e.metadata.userAgent) : null,
   };
   return eventJob(e, LINK_EMAIL, data);
 }
@@ -145,11 +151,8 @@ export function linkEmailHandler(deps: AppDeps, mailer: Mailer): JobHandler {
             issuedAt,
             expiresAt,
             j.reason ?? "forgot_password",
-            {
-              at: issuedAt,
-              ip: j.ip,
-              userAgent: j.userAgent,
-            },
+            // `device` is already described; describing it again keeps it in Vigil's words.
+            { at: issuedAt, ip: j.ip, userAgent: j.device ?? j.userAgent ?? null },
           );
     await mailer.send(msg, { key: ctx.id });
   };

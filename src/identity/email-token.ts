@@ -6,7 +6,7 @@
  */
 import type { Sql } from "../../db/client.ts";
 import { uuidv7 } from "../../events/ids.ts";
-import type { EventMetadata } from "../../events/types.ts";
+import type { EventMetadata, NewEvent } from "../../events/types.ts";
 import type { EmailTokenPurpose, EmailTokenStatus } from "../../projections/email-tokens.ts";
 import type { AuthDeps } from "../auth/deps.ts";
 import { sha256Hex } from "../crypto/random.ts";
@@ -86,6 +86,23 @@ export async function deriveToken(deps: AuthDeps, purpose: EmailTokenPurpose): P
     expiresAt: new Date(deps.clock.now().getTime() + ttl * 1000),
     eventId,
   };
+}
+
+/**
+ * The decoy for a request that sends nothing (no such account, or nothing to
+ * send): the same token derivation and digest a real issue costs, then an
+ * append of similar size to a shard stream, so the answer takes as long
+ * whether or not the account exists.
+ */
+export async function ignoreEmailRequest(
+  deps: AuthDeps,
+  purpose: EmailTokenPurpose,
+  shard: string,
+  event: NewEvent,
+  metadata: EventMetadata,
+): Promise<void> {
+  await deriveToken(deps, purpose);
+  await deps.store.append(shard, "any", [event], metadata);
 }
 
 /** Issues a token for `user` (earlier pending ones of the purpose stop working). */

@@ -25,8 +25,8 @@ import { markRevoked, revokeSessionsIn } from "../sessions/commands.ts";
 import { openSessions } from "../sessions/session.ts";
 import { decideResetPassword, tokenUsable } from "./credentials.ts";
 import {
-  deriveToken,
   emailTokenByHash,
+  ignoreEmailRequest,
   invalidToken,
   issueEmailToken,
   presentedToken,
@@ -86,17 +86,14 @@ export async function requestPasswordReset(
     await issueEmailToken(deps, user, "password_reset", metadata);
     return;
   }
-  // The same derivation and digest a real token costs, then an append of similar size.
-  await deriveToken(deps, "password_reset");
-  await deps.store.append(
+  await ignoreEmailRequest(
+    deps,
+    "password_reset",
     unknownResetStream(emailHash),
-    "any",
-    [
-      {
-        type: "PasswordResetRequestIgnored",
-        data: { emailHash, reason: user ? "account_disabled" : "unknown_email" },
-      },
-    ],
+    {
+      type: "PasswordResetRequestIgnored",
+      data: { emailHash, reason: user ? "account_disabled" : "unknown_email" },
+    },
     metadata,
   );
 }

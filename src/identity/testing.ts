@@ -179,3 +179,29 @@ export function client(app: App) {
 }
 
 export const PASSWORD = "plum-harbour-velvet-42";
+
+/**
+ * Median times of a request for a known address and for fresh unknown ones
+ * (15 of each, interleaved, after one warm-up each): for the tests that an
+ * enumeration-sensitive route costs the same either way.
+ */
+export async function knownVsUnknownMedians(
+  send: (email: string) => Promise<unknown>,
+  knownEmail: string,
+): Promise<{ known: number; unknown: number }> {
+  await send("warm-up@example.com");
+  await send(knownEmail);
+  const time = async (email: string) => {
+    const t0 = performance.now();
+    await send(email);
+    return performance.now() - t0;
+  };
+  const known: number[] = [];
+  const unknown: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    known.push(await time(knownEmail));
+    unknown.push(await time(`nobody-${i}@example.com`));
+  }
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return { known: median(known), unknown: median(unknown) };
+}

@@ -7,8 +7,9 @@ import { ConcurrencyError } from "../../events/errors.ts";
 import type { EventMetadata } from "../../events/types.ts";
 import type { AppDeps } from "../app.ts";
 import type { AuthDeps } from "../auth/deps.ts";
+import { sha256Hex } from "../crypto/random.ts";
 import { decideVerifyEmail, tokenUsable } from "./credentials.ts";
-import { invalidToken, issueEmailToken, presentedToken } from "./email-token.ts";
+import { ignoreEmailRequest, invalidToken, issueEmailToken, presentedToken } from "./email-token.ts";
 import { normaliseEmail, type UserState, userByEmail, userById, userStream } from "./user.ts";
 
 const RETRIES = 3;
@@ -29,12 +30,32 @@ export async function requestVerification(
   return "sent";
 }
 
-/** The unauthenticated resend (login refuses unverified users when verification is required). */
-export async function resendVerification(deps: AuthDeps, email: string, metadata: EventMetadata) {
-  const user = await userByEmail(deps.db, normaliseEmail(email));
+/** Requests that send nothing go to one of 16 shards, keyed by a hash of the email. */
+export const unknownVerifyStream = (emailHash: string) => `verify-unknown-${emailHash[0]}`;
+
+/**
+ * The unauthenticated resend (login refuses unverified users when verification
+ * is required). Like forgot-password, it does the same work whether or not a
+ * link is sent (one token derivation, one digest, one append), so its timing
+ * tells nothing about the address: no account, a disabled one and a verified
+ * one each record `EmailVerificationRequestIgnored` instead.
+ */
+export async function resendVerification(deps: AuthDeps, rawEmail: string, metadata: EventMetadata) {
+  const email = normaliseEmail(rawEmail);
+  const emailHash = await sha256Hex(email);
+  const user = await userByEmail(deps.db, email);
   if (user && user.status === "active" && !user.emailVerified) {
     await issueEmailToken(deps, user, "verify_email", metadata);
+    return;
   }
+  const reason = !user ? "unknown_email" : user.status !== "active" ? "account_disabled" : "already_verified";
+  await ignoreEmailRequest(
+    deps,
+    "verify_email",
+    unknownVerifyStream(emailHash),
+    { type: "EmailVerificationRequestIgnored", data: { emailHash, reason } },
+    metadata,
+  );
 }
 
 export async function verifyEmail(

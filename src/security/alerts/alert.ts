@@ -1,7 +1,9 @@
 /**
  * The alert aggregate, stream `alert-<alertId>`: open -> acknowledged ->
- * resolved (an open alert may be resolved directly). Every other transition is
- * refused with 409 `conflict` saying why. Pure; tested in alert.test.ts.
+ * resolved (an open alert may be resolved directly). Asking for the state the
+ * alert is already in decides nothing (the no-op rule: the route answers 200
+ * with `changed: false`); acknowledging a resolved alert, which would move it
+ * backwards, is refused with 409 `conflict`. Pure; tested in alerts.test.ts.
  */
 import type { Evolver } from "../../../events/handle.ts";
 import type { NewEvent, StoredEvent } from "../../../events/types.ts";
@@ -40,7 +42,7 @@ const missing = () => new AppError("not_found", "No such alert");
 
 export function decideAcknowledge(s: AlertState, cmd: Transition): NewEvent[] {
   if (s.status === null) throw missing();
-  if (s.status === "acknowledged") throw new AppError("conflict", "The alert is already acknowledged");
+  if (s.status === "acknowledged") return [];
   if (s.status === "resolved") {
     throw new AppError("conflict", "The alert is resolved; a resolved alert cannot be acknowledged");
   }
@@ -49,6 +51,6 @@ export function decideAcknowledge(s: AlertState, cmd: Transition): NewEvent[] {
 
 export function decideResolve(s: AlertState, cmd: Transition): NewEvent[] {
   if (s.status === null) throw missing();
-  if (s.status === "resolved") throw new AppError("conflict", "The alert is already resolved");
+  if (s.status === "resolved") return [];
   return [{ type: "AlertResolved", data: { alertId: cmd.alertId, note: cmd.note } }];
 }

@@ -26,7 +26,14 @@ describe("the alert decider", () => {
     ).toHaveLength(1);
   });
 
-  it("refuses the other transitions with a conflict that says why, and unknown alerts with not_found", () => {
+  it("decides nothing for the state the alert is already in (the no-op rule)", () => {
+    const t = { alertId: ID, note: null };
+    expect(decideAcknowledge(given("AlertRaised", "AlertAcknowledged"), t)).toEqual([]);
+    expect(decideResolve(given("AlertRaised", "AlertResolved"), t)).toEqual([]);
+    expect(decideResolve(given("AlertRaised", "AlertAcknowledged", "AlertResolved"), t)).toEqual([]);
+  });
+
+  it("refuses a backward transition with a conflict that says why, and unknown alerts with not_found", () => {
     const attempt = (fn: () => unknown) => {
       try {
         fn();
@@ -36,16 +43,9 @@ describe("the alert decider", () => {
       return null;
     };
     const t = { alertId: ID, note: null };
-    expect(attempt(() => decideAcknowledge(given("AlertRaised", "AlertAcknowledged"), t))).toEqual({
+    expect(attempt(() => decideAcknowledge(given("AlertRaised", "AlertResolved"), t))).toEqual({
       code: "conflict",
-      detail: "The alert is already acknowledged",
-    });
-    expect(attempt(() => decideAcknowledge(given("AlertRaised", "AlertResolved"), t))?.detail).toMatch(
-      /resolved/,
-    );
-    expect(attempt(() => decideResolve(given("AlertRaised", "AlertResolved"), t))).toEqual({
-      code: "conflict",
-      detail: "The alert is already resolved",
+      detail: expect.stringMatching(/resolved/),
     });
     expect(attempt(() => decideAcknowledge(given(), t))?.code).toBe("not_found");
     expect(attempt(() => decideResolve(given(), t))?.code).toBe("not_found");
@@ -118,22 +118,27 @@ describe("alerts over HTTP", () => {
       acknowledgedBy: `user:${admin.userId}`,
       acknowledgedNote: "looking",
       acknowledgedAt: expect.any(String),
+      changed: true,
     });
+    // The no-op rule: the same request again answers the same state, changes nothing.
     const again = await h.call("POST", `${path}/acknowledge`, { token: admin.token });
-    expect(again.status).toBe(409);
-    expect(again.body).toMatchObject({ code: "conflict", detail: "The alert is already acknowledged" });
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual({ ...ack.body, changed: false });
 
     const resolved = await h.call("POST", `${path}/resolve`, { token: admin.token });
     expect(resolved.body).toMatchObject({
       status: "resolved",
       resolvedBy: `user:${admin.userId}`,
       resolvedNote: null,
+      changed: true,
     });
-    expect((await h.call("POST", `${path}/resolve`, { token: admin.token })).body).toMatchObject({
-      code: "conflict",
-      detail: "The alert is already resolved",
-    });
-    expect((await h.call("POST", `${path}/acknowledge`, { token: admin.token })).status).toBe(409);
+    const resolvedAgain = await h.call("POST", `${path}/resolve`, { token: admin.token });
+    expect(resolvedAgain.status).toBe(200);
+    expect(resolvedAgain.body).toEqual({ ...resolved.body, changed: false });
+    // Backwards is not a no-op: a resolved alert cannot be acknowledged.
+    const back = await h.call("POST", `${path}/acknowledge`, { token: admin.token });
+    expect(back.status).toBe(409);
+    expect(back.body).toMatchObject({ code: "conflict" });
     expect((await h.call("GET", path, { token: admin.token })).body).toMatchObject({ status: "resolved" });
     expect(
       (await h.call("POST", `/v1/security/alerts/${"f".repeat(32)}/resolve`, { token: admin.token })).status,

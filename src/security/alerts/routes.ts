@@ -43,6 +43,11 @@ const AlertSchema = z
   })
   .openapi("Alert");
 
+/** No-op rule: the alert after an action, and whether the action changed it. */
+const AlertActionSchema = AlertSchema.extend({
+  changed: z.boolean().openapi({ description: "false: the alert already was in that state" }),
+}).openapi("AlertAction");
+
 interface AlertRow {
   alert_id: string;
   rule: string;
@@ -154,10 +159,13 @@ export function alertsRouter(deps: AppDeps) {
       ...secured(`POST /v1/security/alerts/{id}/${verb}`),
       request: { params: idParam, body: noteBody },
       responses: {
-        200: json(AlertSchema, "The alert after the transition"),
+        200: json(
+          AlertActionSchema,
+          "The alert after the transition; `changed: false` when it already was in that state (nothing appended)",
+        ),
         ...AUTH_PROBLEMS,
         404: problemContent("`not_found`"),
-        409: problemContent("`conflict`: the alert is not in a state that allows this"),
+        409: problemContent("`conflict`: a resolved alert cannot be acknowledged"),
       },
     });
 
@@ -167,7 +175,7 @@ export function alertsRouter(deps: AppDeps) {
     note: string | undefined,
     decide: (s: AlertState, t: Transition) => NewEvent[],
   ) {
-    await handle(
+    const { appended } = await handle(
       deps.store,
       alertStream(id),
       alertEvolver,
@@ -176,7 +184,7 @@ export function alertsRouter(deps: AppDeps) {
     );
     const alert = await alertById(deps.db, id);
     if (!alert) throw new AppError("not_found", "No such alert");
-    return alert;
+    return { ...alert, changed: appended !== null };
   }
 
   return createRouter()

@@ -7,7 +7,6 @@
 import type { Evolver } from "../../../events/handle.ts";
 import type { NewEvent, StoredEvent } from "../../../events/types.ts";
 import { sha256Hex } from "../../crypto/random.ts";
-import { AppError } from "../../http/errors.ts";
 import { ipLimitSubject, parseIpOrCidr } from "../../http/ip.ts";
 
 export interface BanState {
@@ -57,8 +56,9 @@ export function decideBan(s: BanState, cmd: BanCommand): NewEvent[] {
   ];
 }
 
+/** Lifting an address that is not banned (never, expired, or already lifted) decides nothing: the no-op rule. */
 export function decideLift(s: BanState, cmd: { ip: string; reason: string; now: Date }): NewEvent[] {
-  if (!isBanned(s, cmd.now)) throw new AppError("not_found", "This address is not banned");
+  if (!isBanned(s, cmd.now)) return [];
   return [{ type: "IpBanLifted", data: { ip: cmd.ip, reason: cmd.reason } }];
 }
 

@@ -38,14 +38,14 @@ describe("the ban decider", () => {
     expect(decideBan(lifted, { ...cmd, countedSince: new Date("2026-03-01T09:56:00.000Z") })).toHaveLength(1);
   });
 
-  it("lifts a running ban only", () => {
+  it("lifts a running ban only; lifting an address that is not banned decides nothing", () => {
     expect(decideLift(fold(banned), { ip: ATTACKER, reason: "x", now })).toEqual([
       { type: "IpBanLifted", data: { ip: ATTACKER, reason: "x" } },
     ]);
-    expect(() => decideLift(fold(), { ip: ATTACKER, reason: "x", now })).toThrow(/not banned/);
-    expect(() =>
+    expect(decideLift(fold(), { ip: ATTACKER, reason: "x", now })).toEqual([]);
+    expect(
       decideLift(fold(banned), { ip: ATTACKER, reason: "x", now: new Date("2026-03-01T11:00:00.000Z") }),
-    ).toThrow(/not banned/);
+    ).toEqual([]);
   });
 });
 
@@ -97,7 +97,8 @@ describe("IP bans over HTTP", () => {
     const lift = await h.call("DELETE", `/v1/admin/bans/${ATTACKER}?reason=false%20positive`, {
       token: admin.token,
     });
-    expect(lift.status).toBe(204);
+    expect(lift.status).toBe(200);
+    expect(lift.body).toEqual({ ip: ATTACKER, active: false, changed: true });
     expect((await fail(100)).status).toBe(401);
     expect((await h.call("GET", "/v1/admin/bans", { token: admin.token })).body!.bans).toEqual([]);
     const all = await h.call("GET", "/v1/admin/bans?status=all", { token: admin.token });
@@ -106,7 +107,12 @@ describe("IP bans over HTTP", () => {
       liftedBy: `user:${admin.userId}`,
       liftReason: "false positive",
     });
-    expect((await h.call("DELETE", `/v1/admin/bans/${ATTACKER}`, { token: admin.token })).status).toBe(404);
+    // The no-op rule: lifting again answers 200, changed: false, and records nothing.
+    const before = (await h.events()).length;
+    const again = await h.call("DELETE", `/v1/admin/bans/${ATTACKER}`, { token: admin.token });
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual({ ip: ATTACKER, active: false, changed: false });
+    expect((await h.events()).length).toBe(before);
 
     const events = await h.events();
     const ban = events.find((e) => e.type === "IpBanned")!;
@@ -154,7 +160,8 @@ describe("IP bans over HTTP", () => {
       token: admin.token,
       body: { reason: "customer NAT" },
     });
-    expect(byAddress.status).toBe(204);
+    expect(byAddress.status).toBe(200);
+    expect(byAddress.body).toMatchObject({ changed: true });
     expect((await fail(1, "2001:db8:1:2::99")).status).toBe(401);
 
     await ban(60);
@@ -162,7 +169,8 @@ describe("IP bans over HTTP", () => {
     const byNet = await h.call("DELETE", `/v1/admin/bans/${encodeURIComponent("2001:db8:1:2::/64")}`, {
       token: admin.token,
     });
-    expect(byNet.status).toBe(204);
+    expect(byNet.status).toBe(200);
+    expect(byNet.body).toMatchObject({ changed: true });
     expect((await h.call("DELETE", "/v1/admin/bans/not-an-ip", { token: admin.token })).body).toMatchObject({
       code: "validation_failed",
     });

@@ -24,6 +24,15 @@ const BanSchema = z
   })
   .openapi("IpBan");
 
+/** No-op rule: the address's state after the action, and whether it changed. */
+const LiftSchema = z
+  .object({
+    ip: z.string().openapi({ description: "The address the ban is keyed by (an IPv6 /64 as its /64)" }),
+    active: z.literal(false),
+    changed: z.boolean(),
+  })
+  .openapi("IpBanLift");
+
 interface BanRow {
   ip: string;
   until: Date | string;
@@ -71,10 +80,12 @@ export function bansRouter(deps: AppDeps) {
       },
     },
     responses: {
-      204: { description: "Lifted: IpBanLifted recorded" },
+      200: json(
+        LiftSchema,
+        "`changed: true`: the ban was lifted (IpBanLifted recorded); `changed: false`: the address was not banned, nothing recorded",
+      ),
       400: problemContent("`validation_failed`: not an address"),
       ...AUTH_PROBLEMS,
-      404: problemContent("`not_found`: the address is not banned"),
     },
   });
 
@@ -112,14 +123,14 @@ export function bansRouter(deps: AppDeps) {
       }
       const reason =
         c.req.valid("json").reason ?? c.req.valid("query").reason ?? "lifted by an administrator";
-      await handle(
+      const { appended } = await handle(
         deps.store,
         await banStream(ip),
         banEvolver,
         (s) => decideLift(s, { ip, reason, now: deps.clock.now() }),
         eventMetadata(c, { reason }),
       );
-      banListFor(deps).invalidate();
-      return c.body(null, 204);
+      if (appended) banListFor(deps).invalidate();
+      return c.json({ ip, active: false as const, changed: appended !== null }, 200);
     });
 }

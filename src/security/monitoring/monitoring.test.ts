@@ -181,7 +181,14 @@ describe("lockouts", () => {
       token: admin.token,
       body: { reason: "verified by phone" },
     });
-    expect(clear.status).toBe(204);
+    expect(clear.status).toBe(200);
+    expect(clear.body).toEqual({
+      userId: user.userId,
+      locked: false,
+      lockedUntil: null,
+      failedLogins: 0,
+      changed: true,
+    });
     const unlocked = (await h.events()).at(-1)!;
     expect(unlocked).toMatchObject({
       type: "AccountUnlocked",
@@ -191,8 +198,12 @@ describe("lockouts", () => {
     });
     expect((await get("/v1/security/lockouts")).body!.lockouts).toEqual([]);
     expect(await h.login("locked@example.com", { password: PASSWORD })).toEqual(expect.any(String));
+    // The no-op rule: nothing to clear answers 200 with changed: false and records nothing.
+    const before = (await h.events()).length;
     const again = await h.call("POST", `/v1/security/lockouts/${user.userId}/clear`, { token: admin.token });
-    expect(again.body).toMatchObject({ code: "conflict", detail: "The account is not locked" });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ locked: false, changed: false });
+    expect((await h.events()).length).toBe(before);
     const missing = await h.call("POST", "/v1/security/lockouts/0195a000-0000-7000-8000-000000000000/clear", {
       token: admin.token,
     });

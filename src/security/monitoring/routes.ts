@@ -4,13 +4,13 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { ALERT_SEVERITIES } from "../../../events/catalog/security.ts";
-import { ConcurrencyError } from "../../../events/errors.ts";
+import { unlockUser } from "../../admin/commands.ts";
 import type { AppDeps } from "../../app.ts";
-import { AppError } from "../../http/errors.ts";
+import { requireAuthDeps } from "../../auth/deps.ts";
 import { eventMetadata } from "../../http/metadata.ts";
 import { createRouter, problemContent } from "../../http/router.ts";
 import { reasonText } from "../../http/text.ts";
-import { isLocked, userById, userStream } from "../../identity/user.ts";
+import { isLocked } from "../../identity/user.ts";
 import { AUTH_PROBLEMS, guards, json, toIso } from "../http.ts";
 import { securitySummary } from "./metrics.ts";
 
@@ -42,7 +42,16 @@ const LockoutSchema = z
   .object({ userId: z.string(), email: z.string(), lockedUntil: z.string() })
   .openapi("Lockout");
 
-const RETRIES = 3;
+/** No-op rule: the account's lockout state after the action, and whether it changed. */
+const ClearedSchema = z
+  .object({
+    userId: z.string(),
+    locked: z.boolean(),
+    lockedUntil: z.string().nullable(),
+    failedLogins: z.number().int(),
+    changed: z.boolean().openapi({ description: "false: nothing to clear; nothing was recorded" }),
+  })
+  .openapi("LockoutCleared");
 
 export function monitoringRouter(deps: AppDeps) {
   const secured = guards(deps);
@@ -69,7 +78,7 @@ export function monitoringRouter(deps: AppDeps) {
     method: "post",
     path: "/security/lockouts/{userId}/clear",
     tags: ["security"],
-    summary: "Unlock an account (AccountUnlocked, reason admin)",
+    summary: "Unlock an account (AccountUnlocked, reason admin); with nothing to clear, changes nothing",
     ...secured("POST /v1/security/lockouts/{userId}/clear"),
     request: {
       params: z.object({ userId: z.uuid() }),
@@ -81,10 +90,12 @@ export function monitoringRouter(deps: AppDeps) {
       },
     },
     responses: {
-      204: { description: "Unlocked" },
+      200: json(
+        ClearedSchema,
+        "The lockout state after the action; `changed: false` when nothing was locked",
+      ),
       ...AUTH_PROBLEMS,
       404: problemContent("`not_found`: no such account"),
-      409: problemContent("`conflict`: the account is not locked"),
     },
   });
 
@@ -107,22 +118,18 @@ export function monitoringRouter(deps: AppDeps) {
     .openapi(clearRoute, async (c) => {
       const { userId } = c.req.valid("param");
       const reason = c.req.valid("json").reason ?? "unlocked by an administrator";
-      // Appended at the version the users row holds; a login meanwhile moves it: read again.
-      for (let attempt = 0; ; attempt++) {
-        const user = await userById(deps.db, userId);
-        if (!user) throw new AppError("not_found", "No such account");
-        if (!isLocked(user, deps.clock.now())) throw new AppError("conflict", "The account is not locked");
-        try {
-          await deps.store.append(
-            userStream(userId),
-            user.version,
-            [{ type: "AccountUnlocked", data: { userId, reason: "admin" } }],
-            eventMetadata(c, { reason }),
-          );
-          return c.body(null, 204);
-        } catch (err) {
-          if (!(err instanceof ConcurrencyError) || attempt >= RETRIES) throw err;
-        }
-      }
+      // The same command as POST /admin/users/{id}/unlock: one rule for both routes.
+      const { user, changed } = await unlockUser(requireAuthDeps(deps), userId, eventMetadata(c, { reason }));
+      const locked = isLocked(user, deps.clock.now());
+      return c.json(
+        {
+          userId,
+          locked,
+          lockedUntil: locked ? toIso(user.lockedUntil) : null,
+          failedLogins: user.failedLogins,
+          changed,
+        },
+        200,
+      );
     });
 }
