@@ -60,7 +60,12 @@ describe.each(dbCases())("erasing a person ($name)", ({ make }) => {
         as,
       );
       expect(erase.status).toBe(200);
-      expect(erase.body).toMatchObject({ email: ERASED, displayName: ERASED, status: "disabled" });
+      expect(erase.body).toMatchObject({
+        email: ERASED,
+        displayName: ERASED,
+        status: "disabled",
+        changed: true,
+      });
       expect(erase.body!.sessions).toEqual([]);
 
       // The log reads [erased] for her, and only for her.
@@ -86,9 +91,14 @@ describe.each(dbCases())("erasing a person ($name)", ({ make }) => {
       expect(enable.body!.code).toBe("account_erased");
       // Erasing again changes nothing and appends nothing.
       const count = (await h.events()).length;
-      expect(
-        (await h.api.call("POST", `/v1/admin/users/${graceId}/erase`, { reason: "again please" }, as)).status,
-      ).toBe(200);
+      const again = await h.api.call(
+        "POST",
+        `/v1/admin/users/${graceId}/erase`,
+        { reason: "again please" },
+        as,
+      );
+      expect(again.status).toBe(200);
+      expect(again.body!.changed).toBe(false);
       expect((await h.events()).length).toBe(count);
       // The email is free again for a new account.
       expect((await h.api.register("grace@example.com", PASSWORD)).status).toBe(201);

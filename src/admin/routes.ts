@@ -209,8 +209,8 @@ export function adminRouter(deps: AuthDeps) {
     .openapi(erase, async (c) => {
       const { reason } = c.req.valid("json") as z.infer<typeof ReasonBody>;
       const id = c.req.valid("param").id;
-      await eraseUser(deps, id, reason, meta(c, reason));
-      return c.json(await detail(id), 200);
+      const { changed } = await eraseUser(deps, id, reason, meta(c, reason));
+      return c.json({ ...(await detail(id)), changed }, 200);
     })
     .openapi(unlock, async (c) => {
       const { reason } = c.req.valid("json") as z.infer<typeof ReasonBody>;
