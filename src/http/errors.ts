@@ -32,6 +32,8 @@ export const ERROR_CODES = {
   service_unavailable: { status: 503, title: "Service unavailable" },
   // 503, not 408: the server ran out of time, not the client (408 means a slow upload).
   request_timeout: { status: 503, title: "Request timed out" },
+  // A WebSocket endpoint (/v1/custody/ws) asked without `Upgrade: websocket`.
+  upgrade_required: { status: 426, title: "Upgrade required" },
   // Identity and sessions (src/identity, src/sessions, src/auth).
   email_taken: { status: 409, title: "Email already registered" },
   password_policy: { status: 400, title: "Password does not meet the policy" },
