@@ -48,6 +48,16 @@ export interface Config {
   auth: AuthConfig;
   /** src/security/ratelimit: Redis when redisUrl is set, else in memory. */
   rateLimit: RateLimitConfig;
+  /** src/custody: signing-round timeouts and invitations. */
+  custody: CustodyConfig;
+}
+
+export interface CustodyConfig {
+  /** How long a signing round may take before it times out and a new one starts. */
+  roundTimeoutMs: number;
+  /** Rounds a transaction may use (timeouts and refused shares each start one) before it fails. */
+  maxRoundAttempts: number;
+  invitationTtlSeconds: number;
 }
 
 export interface RateLimitConfig {
@@ -182,6 +192,9 @@ const schema = z.object({
   RATE_LIMIT_EMAIL_PER_HOUR: intIn(1, 1_000_000, 3),
   RATE_LIMIT_USER_PER_MINUTE: intIn(1, 1_000_000_000, 100),
   RATE_LIMIT_API_KEY_PER_MINUTE: intIn(1, 1_000_000_000, 600),
+  CUSTODY_ROUND_TIMEOUT_MS: intIn(100, 24 * 3_600_000, 600_000),
+  CUSTODY_MAX_ROUND_ATTEMPTS: intIn(1, 20, 3),
+  CUSTODY_INVITATION_TTL_HOURS: intIn(1, 30 * 24, 72),
 });
 
 /** Decodes standard or URL-safe base64; undefined when it is not base64. */
@@ -326,6 +339,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         user: { limit: e.RATE_LIMIT_USER_PER_MINUTE, windowMs: MINUTE },
         apiKey: { limit: e.RATE_LIMIT_API_KEY_PER_MINUTE, windowMs: MINUTE },
       },
+    },
+    custody: {
+      roundTimeoutMs: e.CUSTODY_ROUND_TIMEOUT_MS,
+      maxRoundAttempts: e.CUSTODY_MAX_ROUND_ATTEMPTS,
+      invitationTtlSeconds: e.CUSTODY_INVITATION_TTL_HOURS * 3600,
     },
   };
 }
