@@ -48,8 +48,18 @@ export interface Config {
   auth: AuthConfig;
   /** src/security/ratelimit: Redis when redisUrl is set, else in memory. */
   rateLimit: RateLimitConfig;
+  /** src/custody: signing-round timeouts and invitations. */
+  custody: CustodyConfig;
   /** The custody WebSocket (src/custody/ws): limits and timings. */
   custodySocket: CustodySocketConfig;
+}
+
+export interface CustodyConfig {
+  /** How long a signing round may take before it times out and a new one starts. */
+  roundTimeoutMs: number;
+  /** Rounds a transaction may use (timeouts and refused shares each start one) before it fails. */
+  maxRoundAttempts: number;
+  invitationTtlSeconds: number;
 }
 
 export interface CustodySocketConfig {
@@ -198,6 +208,9 @@ const schema = z.object({
   RATE_LIMIT_EMAIL_PER_HOUR: intIn(1, 1_000_000, 3),
   RATE_LIMIT_USER_PER_MINUTE: intIn(1, 1_000_000_000, 100),
   RATE_LIMIT_API_KEY_PER_MINUTE: intIn(1, 1_000_000_000, 600),
+  CUSTODY_ROUND_TIMEOUT_MS: intIn(100, 24 * 3_600_000, 600_000),
+  CUSTODY_MAX_ROUND_ATTEMPTS: intIn(1, 20, 3),
+  CUSTODY_INVITATION_TTL_HOURS: intIn(1, 30 * 24, 72),
   WS_MAX_CONNECTIONS_PER_USER: intIn(1, 100, 3),
   WS_MAX_MESSAGE_BYTES: intIn(1024, 1024 * 1024, 64 * 1024),
   WS_MESSAGES_PER_SECOND: intIn(1, 10_000, 20),
@@ -348,6 +361,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         user: { limit: e.RATE_LIMIT_USER_PER_MINUTE, windowMs: MINUTE },
         apiKey: { limit: e.RATE_LIMIT_API_KEY_PER_MINUTE, windowMs: MINUTE },
       },
+    },
+    custody: {
+      roundTimeoutMs: e.CUSTODY_ROUND_TIMEOUT_MS,
+      maxRoundAttempts: e.CUSTODY_MAX_ROUND_ATTEMPTS,
+      invitationTtlSeconds: e.CUSTODY_INVITATION_TTL_HOURS * 3600,
     },
     custodySocket: {
       maxConnectionsPerUser: e.WS_MAX_CONNECTIONS_PER_USER,

@@ -2,6 +2,7 @@
 import { adminEvents } from "./admin.ts";
 import { apiKeyEvents } from "./api-keys.ts";
 import { Catalog } from "./catalog.ts";
+import { custodyEvents } from "./custody.ts";
 import { custodySocketEvents } from "./custody-sockets.ts";
 import { identityEvents } from "./identity.ts";
 import { mfaEvents } from "./mfa.ts";
@@ -20,6 +21,7 @@ export const allEvents = [
   ...adminEvents,
   ...apiKeyEvents,
   ...mfaEvents,
+  ...custodyEvents,
   ...custodySocketEvents,
 ];
 

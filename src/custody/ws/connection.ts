@@ -314,15 +314,14 @@ export function openConnection(deps: ConnectionDeps, socket: Socket, info: Conne
   }, limits.authTimeoutMs);
 
   beat = setInterval(() => {
-    if (closed) return;
+    // Before auth, the auth timeout is what ends a silent socket.
+    if (closed || !identity) return;
     if (missed >= 2) return closeWith("heartbeat_timeout", true);
     missed++;
     if (socket.ping) socket.ping();
     else send({ type: "ping" });
-    if (identity) {
-      void deps.slots.renew(identity.userId, id).catch(() => {});
-      chain = chain.then(() => stillValid().then(() => {})).catch(() => {});
-    }
+    void deps.slots.renew(identity.userId, id).catch(() => {});
+    chain = chain.then(() => stillValid().then(() => {})).catch(() => {});
   }, limits.heartbeatMs);
 
   if (info.token) chain = chain.then(() => authenticate(info.token!)).catch(onFailure);
