@@ -172,7 +172,10 @@ describe("authentication", () => {
     const { socket } = connect();
     await vi.advanceTimersByTimeAsync(5001);
     expect(socket.closedWith?.code).toBe(CLOSE_CODES.auth_timeout);
-    expect(log[0]).toMatchObject({ kind: "authFailed", args: [expect.any(String), null, "auth_timeout", expect.anything()] });
+    expect(log[0]).toMatchObject({
+      kind: "authFailed",
+      args: [expect.any(String), null, "auth_timeout", expect.anything()],
+    });
   });
 
   it("refuses commands before auth with not_authenticated", async () => {
@@ -327,7 +330,10 @@ describe("heartbeats", () => {
     expect(socket.closedWith).toEqual({ code: 4000, reason: "heartbeat_timeout" });
     expect(socket.terminated).toBe(true);
     expect(hub.size).toBe(0);
-    expect(log.at(-1)).toMatchObject({ kind: "closed", args: [expect.any(String), ALICE, 4000, "heartbeat_timeout", expect.anything()] });
+    expect(log.at(-1)).toMatchObject({
+      kind: "closed",
+      args: [expect.any(String), ALICE, 4000, "heartbeat_timeout", expect.anything()],
+    });
   });
 });
 

@@ -9,6 +9,7 @@
 import { runConsumer } from "../../../projections/consumer.ts";
 import type { RuntimeExtension } from "../../runtime.ts";
 import { memoryBus, type PushBus, redisBus } from "./bus.ts";
+import { custodySocketCommands } from "./commands.ts";
 import type { SocketCommand } from "./connection.ts";
 import { fanoutConsumer } from "./fanout.ts";
 import { custodyPushes } from "./pushes.ts";
@@ -17,7 +18,7 @@ import { type ConnectionSlots, memorySlots, redisSlots } from "./slots.ts";
 import { listenForWakeups } from "./wake.ts";
 
 export interface CustodySocketOptions {
-  /** Commands clients may send (commands.ts builds custody's). */
+  /** Commands clients may send (default: custody's, commands.ts). */
   commands?: (deps: Parameters<RuntimeExtension>[0]["deps"]) => ReadonlyMap<string, SocketCommand>;
   /** Fallback poll of the fan-out between wake-ups (ms). */
   pollMs?: number;
@@ -46,7 +47,7 @@ export function custodySockets(opts: CustodySocketOptions = {}): RuntimeExtensio
     const service = await createCustodySocketService(deps, {
       bus,
       slots,
-      commands: opts.commands?.(deps) ?? new Map(),
+      commands: (opts.commands ?? custodySocketCommands)(deps),
     });
     deps.custodySocket = service;
     rt.onClose(() => service.shutdown());

@@ -1,9 +1,10 @@
 /**
  * Which custody events reach guardians over the socket, under which name, with
- * what data, and to whom. Everything here is read from the log: the vault's
- * guardians are folded from its own stream (`vault-<id>`: GuardianJoined minus
- * GuardianRemoved, up to the pushed event), so a guardian removed before an
- * event never receives it, and no projection lag can misdirect a push.
+ * what data, and to whom: the vault's current guardians (custody's
+ * `recipientsOf`, the same table canAccessVault reads, so a guardian gets
+ * pushes of exactly the vaults whose REST routes answer them). The data comes
+ * from the log: the event itself, and for a signing package the message and the
+ * round's commitments from the transaction's stream.
  *
  * What is never pushed: invitations (they carry an email address), and other
  * guardians' DKG round-2 ciphertexts (each guardian receives only the packages
@@ -11,8 +12,10 @@
  */
 import type { Sql } from "../../../db/client.ts";
 import type { Catalog } from "../../../events/catalog/catalog.ts";
+import { CUSTODY_PUSH_TYPES } from "../../../events/catalog/custody.ts";
 import { type EventRow, eventColumns, toStoredEvent } from "../../../events/rows.ts";
 import type { StoredEvent } from "../../../events/types.ts";
+import { recipientsOf } from "../recipients.ts";
 import type { Delivery } from "./bus.ts";
 import type { PushSource } from "./fanout.ts";
 import type { PushFrame } from "./protocol.ts";
@@ -27,30 +30,8 @@ export const PUSH_NAMES: Readonly<Record<string, string>> = {
   SigningRoundTimedOut: "round_timed_out",
 };
 
-export const PUSHED_TYPES: readonly string[] = [
-  "GuardianJoined",
-  "GuardianRemoved",
-  "DkgRound1Submitted",
-  "DkgRound2Submitted",
-  "DkgRound3Submitted",
-  "DkgFailed",
-  "VaultKeyEstablished",
-  "VaultFrozen",
-  "VaultUnfrozen",
-  "VaultArchived",
-  "TransactionProposed",
-  "SigningRoundStarted",
-  "NonceCommitmentSubmitted",
-  "NonceCommitmentRefused",
-  "SigningPackageIssued",
-  "SignatureShareAccepted",
-  "SignatureShareRejected",
-  "SigningRoundTimedOut",
-  "TransactionSigned",
-  "TransactionFailed",
-  "TransactionCancelled",
-  "TransactionExpired",
-];
+/** Every custody event but invitations (they carry the invitee's email address). */
+export const PUSHED_TYPES: readonly string[] = CUSTODY_PUSH_TYPES.filter((t) => t !== "GuardianInvited");
 
 export const pushName = (type: string) =>
   PUSH_NAMES[type] ?? type.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
@@ -64,22 +45,6 @@ async function streamUpTo(sql: Sql, catalog: Catalog, streamId: string, event: S
     [streamId, event.position.txId, event.position.id],
   );
   return rows.map((r) => toStoredEvent(catalog, r));
-}
-
-/** The vault's guardians as of `event` (inclusive), from the vault's stream. */
-export async function guardiansAt(
-  sql: Sql,
-  catalog: Catalog,
-  vaultId: string,
-  event: StoredEvent,
-): Promise<string[]> {
-  const guardians = new Set<string>();
-  for (const e of await streamUpTo(sql, catalog, `vault-${vaultId}`, event)) {
-    const d = e.data as { userId?: string };
-    if (e.type === "GuardianJoined" && d.userId) guardians.add(d.userId);
-    if (e.type === "GuardianRemoved" && d.userId) guardians.delete(d.userId);
-  }
-  return [...guardians].sort();
 }
 
 interface Commitment {
@@ -125,11 +90,8 @@ export function custodyPushes(catalog: Catalog): PushSource {
   return {
     eventTypes: PUSHED_TYPES,
     async deliveries(sql, event) {
-      const vaultId = (event.data as { vaultId?: string }).vaultId;
-      if (!vaultId) return [];
-      const guardians = await guardiansAt(sql, catalog, vaultId, event);
-      // A removed guardian hears of their own removal.
-      if (event.type === "GuardianRemoved") guardians.push((event.data as { userId: string }).userId);
+      if (!PUSHED_TYPES.includes(event.type)) return [];
+      const guardians = await recipientsOf(sql, event);
       if (guardians.length === 0) return [];
       if (event.type === "DkgRound2Submitted") {
         const d = event.data as { packages: { to: string }[] };
