@@ -14,6 +14,12 @@ import type { Rule } from "../types.ts";
 import { adminNewDevice } from "./admin-new-device.ts";
 import { BRUTE_FORCE, bruteForce } from "./brute-force.ts";
 import { CREDENTIAL_STUFFING, credentialStuffing } from "./credential-stuffing.ts";
+import {
+  CUSTODY_ROUND_TIMEOUTS,
+  custodyCommitmentReuse,
+  custodyInvalidShare,
+  custodyRoundTimeouts,
+} from "./custody.ts";
 import { GUARDIAN_CONNECTIONS, guardianConnections } from "./guardian-connections.ts";
 import { IP_BAN, ipBan } from "./ip-ban.ts";
 import { LOCKOUT_STORM, lockoutStorm } from "./lockout-storm.ts";
@@ -99,6 +105,24 @@ export const RULES: readonly RuleSpec[] = [
     },
     role: "guardian",
     evaluate: guardianConnections(),
+  },
+  {
+    name: "custody_invalid_share",
+    triggers: ["SignatureShareRejected"],
+    window: { by: "none", types: [], periodMs: 0 },
+    evaluate: custodyInvalidShare,
+  },
+  {
+    name: "custody_commitment_reuse",
+    triggers: ["NonceCommitmentRefused"],
+    window: { by: "none", types: [], periodMs: 0 },
+    evaluate: custodyCommitmentReuse,
+  },
+  {
+    name: "custody_round_timeouts",
+    triggers: ["SigningRoundTimedOut"],
+    window: { by: "type", types: ["SigningRoundTimedOut"], periodMs: CUSTODY_ROUND_TIMEOUTS.periodMs },
+    evaluate: custodyRoundTimeouts,
   },
 ];
 
