@@ -41,7 +41,7 @@ function bitcoin(address: string): string {
         break;
       }
     }
-    if (!decoded || decoded.prefix !== "bc" || decoded.words.length < 1) {
+    if (decoded?.prefix !== "bc" || decoded.words.length < 1) {
       throw bad("destination", "is not a valid bech32/bech32m Bitcoin address");
     }
     const version = decoded.words[0]!;

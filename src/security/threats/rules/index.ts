@@ -15,6 +15,12 @@ import { adminNewDevice } from "./admin-new-device.ts";
 import { BRUTE_FORCE, bruteForce } from "./brute-force.ts";
 import { CREDENTIAL_STUFFING, credentialStuffing } from "./credential-stuffing.ts";
 import {
+  CUSTODY_ROUND_TIMEOUTS,
+  custodyCommitmentReuse,
+  custodyInvalidShare,
+  custodyRoundTimeouts,
+} from "./custody.ts";
+import {
   GUARDIAN_CONNECTIONS,
   GUARDIAN_SOCKET_CONNECTIONS,
   guardianConnections,
@@ -106,6 +112,24 @@ export const RULES: readonly RuleSpec[] = [
     },
     role: "guardian",
     evaluate: guardianConnections(),
+  },
+  {
+    name: "custody_invalid_share",
+    triggers: ["SignatureShareRejected"],
+    window: { by: "none", types: [], periodMs: 0 },
+    evaluate: custodyInvalidShare,
+  },
+  {
+    name: "custody_commitment_reuse",
+    triggers: ["NonceCommitmentRefused"],
+    window: { by: "none", types: [], periodMs: 0 },
+    evaluate: custodyCommitmentReuse,
+  },
+  {
+    name: "custody_round_timeouts",
+    triggers: ["SigningRoundTimedOut"],
+    window: { by: "type", types: ["SigningRoundTimedOut"], periodMs: CUSTODY_ROUND_TIMEOUTS.periodMs },
+    evaluate: custodyRoundTimeouts,
   },
   {
     // Custody sockets: whoever connects is a vault's guardian (or an admin), whatever their role.
