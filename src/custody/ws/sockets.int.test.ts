@@ -85,7 +85,11 @@ describe.runIf(live)("custody WebSocket across two instances (Postgres + Redis)"
     // Pushed from the log through Redis to both instances: round 1 wants commitments.
     for (const c of [c1, c2, c3]) {
       const wanted = await c.next((f) => f.event === "commitments_wanted" && f.transactionId === txId);
-      expect(wanted).toMatchObject({ vaultId: vault.vaultId, eventType: "SigningRoundStarted", data: { round: 1 } });
+      expect(wanted).toMatchObject({
+        vaultId: vault.vaultId,
+        eventType: "SigningRoundStarted",
+        data: { round: 1 },
+      });
     }
 
     const signers = [
@@ -227,7 +231,10 @@ describe.runIf(live)("custody WebSocket across two instances (Postgres + Redis)"
       "SELECT stream_id FROM events WHERE type = 'SocketAuthenticationFailed' ORDER BY id DESC LIMIT 1",
     );
     const [trigger] = await a.rt.deps.store.readStream(rows[0]!.stream_id);
-    expect(trigger).toMatchObject({ data: { reason: "token_invalid", userId: null }, metadata: { ip: "127.0.0.1" } });
+    expect(trigger).toMatchObject({
+      data: { reason: "token_invalid", userId: null },
+      metadata: { ip: "127.0.0.1" },
+    });
     const { raised } = await analyze(a.rt.deps, trigger!);
     expect(raised).toHaveLength(1);
   });
