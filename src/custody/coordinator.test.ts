@@ -6,7 +6,13 @@
  * standard's repository (rfc9591.vectors.ts), not from the library's tests.
  */
 import { describe, expect, it } from "vitest";
-import { aggregate, checkPublicPackage, type CommitmentHex, frostPublic, verifyShare } from "./coordinator.ts";
+import {
+  aggregate,
+  type CommitmentHex,
+  checkPublicPackage,
+  frostPublic,
+  verifyShare,
+} from "./coordinator.ts";
 import { fromHex, toHex } from "./hex.ts";
 import { RFC9591_VECTORS, type Rfc9591Vector } from "./rfc9591.vectors.ts";
 import { SUITES } from "./suites.ts";
@@ -23,12 +29,16 @@ function publicPackage(v: Rfc9591Vector): { pkg: PublicPackage; ids: Record<numb
   const G = (suite.point as { BASE: Pt }).BASE;
   const Fn = suite.frost.utils.Fn;
   const times = (scalarHex: string) => toHex(G.multiply(Fn.fromBytes(fromHex(scalarHex))).toBytes());
-  const ids = Object.fromEntries(v.participantShares.map((p) => [p.identifier, suite.frost.Identifier.fromNumber(p.identifier)]));
+  const ids = Object.fromEntries(
+    v.participantShares.map((p) => [p.identifier, suite.frost.Identifier.fromNumber(p.identifier)]),
+  );
   return {
     ids,
     pkg: {
       commitments: [v.groupPublicKey, times(v.coefficient)],
-      verifyingShares: Object.fromEntries(v.participantShares.map((p) => [ids[p.identifier]!, times(p.share)])),
+      verifyingShares: Object.fromEntries(
+        v.participantShares.map((p) => [ids[p.identifier]!, times(p.share)]),
+      ),
     },
   };
 }
@@ -60,7 +70,9 @@ describe.each(RFC9591_VECTORS)("RFC 9591 Appendix E, $name", (v) => {
     expect(verifyShare(suite, pub, commitments, message, ids[b!.identifier]!, a!.sigShare)).toBe(false);
     const flipped = `${a!.sigShare.slice(0, -2)}${((Number.parseInt(a!.sigShare.slice(-2), 16) ^ 1) & 0xff).toString(16).padStart(2, "0")}`;
     expect(verifyShare(suite, pub, commitments, message, ids[a!.identifier]!, flipped)).toBe(false);
-    expect(verifyShare(suite, pub, commitments, fromHex("74657375"), ids[a!.identifier]!, a!.sigShare)).toBe(false);
+    expect(verifyShare(suite, pub, commitments, fromHex("74657375"), ids[a!.identifier]!, a!.sigShare)).toBe(
+      false,
+    );
   });
 
   it("aggregates to the RFC's signature, which the plain verifier accepts", () => {

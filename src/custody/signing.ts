@@ -13,13 +13,20 @@ import type { EventMetadata, NewEvent } from "../../events/types.ts";
 import { assertVaultAccess } from "../access/vaults.ts";
 import { AppError } from "../http/errors.ts";
 import { canonicalAddress, canonicalAmount } from "./addresses.ts";
-import { type Caller, type CustodyDeps, loadVault, onTransaction, visibleTransaction } from "./context.ts";
+import {
+  type Caller,
+  type CustodyDeps,
+  loadTransaction,
+  loadVault,
+  onTransaction,
+  visibleTransaction,
+} from "./context.ts";
 import { aggregate, frostPublic, verifyShare } from "./coordinator.ts";
 import { fromHex, toHex } from "./hex.ts";
 import { transactionMessage } from "./message.ts";
 import type { CommitmentInput, Propose, ShareInput } from "./schemas.ts";
 import { checkScalar, suiteOf } from "./suites.ts";
-import { requireTxStatus, TERMINAL, type TransactionState } from "./transaction.ts";
+import { requireTxStatus, TERMINAL, type TransactionState, transactionStream } from "./transaction.ts";
 import { activeGuardians, requireGuardian, requireStatus, requireVault, type VaultState } from "./vault.ts";
 
 /** Guardians who may commit in a new round: current, holding a verifying share, never caught cheating. */
@@ -77,10 +84,10 @@ export async function proposeTransaction(
   const message = toHex(
     transactionMessage({ vaultId: v.vaultId, txId, chain: body.chain, destination, amount, memo }),
   );
-  const { state } = await onTransaction(
-    deps,
-    txId,
-    () => [
+  await deps.store.append(
+    transactionStream(txId),
+    "no_stream",
+    [
       {
         type: "TransactionProposed",
         data: {
@@ -98,6 +105,7 @@ export async function proposeTransaction(
     ],
     meta,
   );
+  const state = await loadTransaction(deps, txId);
   return state;
 }
 
