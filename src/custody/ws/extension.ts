@@ -6,12 +6,11 @@
  * advisory lock lets exactly one of them read the log at a time, and every
  * instance delivers what the bus brings to its own sockets.
  */
-import { runConsumer } from "../../../projections/consumer.ts";
 import type { RuntimeExtension } from "../../runtime.ts";
 import { memoryBus, type PushBus, redisBus } from "./bus.ts";
 import { custodySocketCommands } from "./commands.ts";
 import type { SocketCommand } from "./connection.ts";
-import { fanoutConsumer } from "./fanout.ts";
+import { fanoutConsumer, runFanout } from "./fanout.ts";
 import { custodyPushes } from "./pushes.ts";
 import { createCustodySocketService } from "./service.ts";
 import { type ConnectionSlots, memorySlots, redisSlots } from "./slots.ts";
@@ -52,13 +51,12 @@ export function custodySockets(opts: CustodySocketOptions = {}): RuntimeExtensio
     deps.custodySocket = service;
     rt.onClose(() => service.shutdown());
 
-    const consumer = runConsumer(
+    const consumer = runFanout(
       {
         db: deps.db,
         store: deps.store,
         pollMs: opts.pollMs ?? 500,
-        onError: (err, name) =>
-          logger.error({ error: (err as Error).message, consumer: name }, "push fan-out failed"),
+        onError: (err) => logger.error({ error: (err as Error).message }, "push fan-out failed"),
       },
       fanoutConsumer({
         bus,

@@ -27,12 +27,33 @@ export const pushWakeup: Projection = {
   },
 };
 
-/** LISTENs for wake-ups of this database schema; resolves to the unlisten function. */
+/**
+ * After a wake-up, read again a few times in quick succession: the event is
+ * committed, but the gap-free read fence (events/store.ts readAll) holds it
+ * back while any older transaction on the server is still open, so the first
+ * read may well find nothing. Then the slow poll takes over again.
+ */
+export const RETRY_AFTER_WAKE_MS: readonly number[] = [0, 3, 8, 15, 30, 60, 120];
+
+/**
+ * LISTENs for wake-ups of this database schema and pokes the consumer on the
+ * retry schedule; resolves to a function that stops listening.
+ */
 export async function listenForWakeups(db: Db, poke: () => void): Promise<() => Promise<void>> {
   if (!db.listen) return async () => {};
   const [row] = await db.query<{ schema: string }>("SELECT current_schema() AS schema");
   const schema = row?.schema;
-  return db.listen(WAKE_CHANNEL, (payload) => {
-    if (payload === schema) poke();
+  let timers: ReturnType<typeof setTimeout>[] = [];
+  const burst = () => {
+    // A new wake-up restarts the schedule: the newest event is the one to chase.
+    for (const t of timers) clearTimeout(t);
+    timers = RETRY_AFTER_WAKE_MS.map((ms) => setTimeout(poke, ms));
+  };
+  const unlisten = await db.listen(WAKE_CHANNEL, (payload) => {
+    if (payload === schema) burst();
   });
+  return async () => {
+    for (const t of timers) clearTimeout(t);
+    await unlisten();
+  };
 }
