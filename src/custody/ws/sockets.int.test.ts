@@ -25,6 +25,13 @@ import {
 
 const live = Boolean(TEST_DATABASE_URL && TEST_REDIS_URL);
 
+const rest = (inst: Instance, who: LoggedIn, method: string, path: string, body?: unknown) =>
+  inst.app.request(path, {
+    method,
+    headers: { Authorization: `Bearer ${who.accessToken}`, "content-type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+
 describe.runIf(live)("custody WebSocket across two instances (Postgres + Redis)", () => {
   let dbs: Awaited<ReturnType<typeof sharedPostgres>>;
   let a: Instance;
@@ -97,16 +104,19 @@ describe.runIf(live)("custody WebSocket across two instances (Postgres + Redis)"
       { c: c2, who: g[1]! },
     ];
     const nonces = new Map<string, ReturnType<typeof ed25519_FROST.commit>>();
-    for (const { c, who } of signers) {
+    // The same command over both paths: the first signer commits over its socket, the second over REST.
+    for (const [i, { c, who }] of signers.entries()) {
       const gen = ed25519_FROST.commit(vault.guardians.get(who.userId)!.secret);
       nonces.set(who.userId, gen);
-      const r = await c.request({
-        type: "submit_commitment",
-        transactionId: txId,
-        hiding: toHex(gen.commitments.hiding),
-        binding: toHex(gen.commitments.binding),
-      });
-      expect(r.type).toBe("result");
+      const body = { hiding: toHex(gen.commitments.hiding), binding: toHex(gen.commitments.binding) };
+      if (i === 0) {
+        expect((await c.request({ type: "submit_commitment", transactionId: txId, ...body })).type).toBe(
+          "result",
+        );
+      } else {
+        const res = await rest(b, who, "POST", `/v1/custody/transactions/${txId}/commitments`, body);
+        expect(res.status).toBe(200);
+      }
     }
     const pkg = await c2.next((f) => f.event === "signing_package_ready" && f.transactionId === txId);
     const list = (pkg.data.commitments as Frame[]).map((x) => ({
@@ -124,8 +134,16 @@ describe.runIf(live)("custody WebSocket across two instances (Postgres + Redis)"
         list,
         message,
       );
-      const r = await c.request({ type: "submit_share", transactionId: txId, share: toHex(share) });
-      expect(r.type).toBe("result");
+      // And the other way round for the shares.
+      if (who === g[1]) {
+        const r = await c.request({ type: "submit_share", transactionId: txId, share: toHex(share) });
+        expect(r.type).toBe("result");
+      } else {
+        const res = await rest(a, who, "POST", `/v1/custody/transactions/${txId}/shares`, {
+          share: toHex(share),
+        });
+        expect(res.status).toBe(200);
+      }
     }
     const signed = await c3.next((f) => f.event === "transaction_signed" && f.transactionId === txId);
     const signature = fromHex(signed.data.signature as string);
