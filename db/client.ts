@@ -21,6 +21,8 @@ export interface Db extends Sql {
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
   /** One dedicated connection for the length of `fn` (session advisory locks need one). */
   reserve<T>(fn: (conn: Sql) => Promise<T>): Promise<T>;
+  /** LISTEN on a channel (NOTIFY's payload to `fn`); resolves to the unlisten function. */
+  listen?(channel: string, fn: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -108,6 +110,11 @@ export function createPostgresDb(opts: PostgresOptions): Db {
         conn.release();
       }
     },
+    async listen(channel, fn) {
+      // postgres.js keeps one extra connection for LISTEN and re-listens after a reconnect.
+      const meta = await sql.listen(channel, fn);
+      return () => meta.unlisten();
+    },
     async close() {
       await sql.end({ timeout: 5 });
     },
@@ -191,6 +198,10 @@ export function wrapPglite(pg: PGliteInterface): Db {
       }
     },
     reserve: (fn) => fn(base),
+    async listen(channel, fn) {
+      const unlisten = await pg.listen(channel, fn);
+      return () => unlisten();
+    },
     async close() {
       if (!pg.closed) await pg.close();
     },

@@ -332,3 +332,73 @@ export const sentEmails = pgTable("sent_emails", {
   messageId: text("message_id").notNull(),
   sentAt: timestamp("sent_at", { withTimezone: true, precision: 3 }).notNull(),
 });
+
+/**
+ * Custody read models (projections/custody.ts), all inline: vaults, their
+ * guardians (what `canAccessVault` reads), invitations by code hash, every
+ * nonce commitment ever seen (the primary key refuses a reuse even in a race),
+ * and transactions by vault.
+ */
+export const custodyVaults = pgTable("custody_vaults", {
+  vaultId: uuid("vault_id").primaryKey(),
+  name: text("name").notNull(),
+  ciphersuite: text("ciphersuite").notNull(),
+  threshold: integer("threshold").notNull(),
+  participants: integer("participants").notNull(),
+  status: text("status").notNull(),
+  statusReason: text("status_reason"),
+  groupPublicKey: text("group_public_key"),
+  keyMethod: text("key_method"),
+  createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull(),
+  version: bigint("version", { mode: "number" }).notNull(),
+});
+
+export const custodyGuardians = pgTable(
+  "custody_guardians",
+  {
+    vaultId: uuid("vault_id").notNull(),
+    userId: uuid("user_id").notNull(),
+    identifier: text("identifier").notNull(),
+    joinedAt: timestamp("joined_at", { withTimezone: true, precision: 3 }).notNull(),
+    removedAt: timestamp("removed_at", { withTimezone: true, precision: 3 }),
+  },
+  (t) => [
+    primaryKey({ name: "custody_guardians_pk", columns: [t.vaultId, t.userId] }),
+    index("custody_guardians_user_idx").on(t.userId),
+  ],
+);
+
+export const custodyInvitations = pgTable(
+  "custody_invitations",
+  {
+    invitationId: uuid("invitation_id").primaryKey(),
+    vaultId: uuid("vault_id").notNull(),
+    codeHash: text("code_hash").notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, precision: 3 }).notNull(),
+    redeemedBy: uuid("redeemed_by"),
+    redeemedAt: timestamp("redeemed_at", { withTimezone: true, precision: 3 }),
+  },
+  (t) => [uniqueIndex("custody_invitations_code_hash_key").on(t.codeHash)],
+);
+
+export const custodyCommitments = pgTable("custody_commitments", {
+  commitment: text("commitment").primaryKey(),
+  txId: uuid("tx_id").notNull(),
+  round: integer("round").notNull(),
+  userId: uuid("user_id").notNull(),
+  seenAt: timestamp("seen_at", { withTimezone: true, precision: 3 }).notNull(),
+});
+
+export const custodyTransactions = pgTable(
+  "custody_transactions",
+  {
+    txId: uuid("tx_id").primaryKey(),
+    vaultId: uuid("vault_id").notNull(),
+    status: text("status").notNull(),
+    round: integer("round").notNull(),
+    proposedBy: uuid("proposed_by").notNull(),
+    proposedAt: timestamp("proposed_at", { withTimezone: true, precision: 3 }).notNull(),
+    version: bigint("version", { mode: "number" }).notNull(),
+  },
+  (t) => [index("custody_transactions_vault_idx").on(t.vaultId, t.status)],
+);

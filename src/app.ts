@@ -14,6 +14,8 @@ import { uuidv7 } from "../events/ids.ts";
 import type { EventStore } from "../events/store.ts";
 import type { AuthServices } from "./auth/services.ts";
 import type { Config } from "./config.ts";
+import type { WebSocketUpgrader } from "./custody/ws/route.ts";
+import type { CustodySocketService } from "./custody/ws/service.ts";
 import type { AppEnv } from "./http/env.ts";
 import { AppError, createErrorHandler, problemResponse } from "./http/errors.ts";
 import { accessLog } from "./http/middleware/access-log.ts";
@@ -59,6 +61,10 @@ export interface AppDeps {
   rateLimiter?: RateLimiter;
   /** Password hashing, JWT keys and issuer, device tokens, SessionGuard (src/auth/services.ts). */
   auth?: AuthServices;
+  /** The custody WebSocket of this instance (src/custody/ws/extension.ts); unset: /v1/custody/ws answers 503. */
+  custodySocket?: CustodySocketService;
+  /** The runtime's WebSocket upgrade (Node: @hono/node-server with ws; Deno: hono/deno), set by the entry. */
+  upgradeWebSocket?: WebSocketUpgrader;
 }
 
 export type App = OpenAPIHono<AppEnv>;

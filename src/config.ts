@@ -50,6 +50,32 @@ export interface Config {
   auth: AuthConfig;
   /** src/security/ratelimit: Redis when redisUrl is set, else in memory. */
   rateLimit: RateLimitConfig;
+  /** src/custody: signing-round timeouts and invitations. */
+  custody: CustodyConfig;
+  /** The custody WebSocket (src/custody/ws): limits and timings. */
+  custodySocket: CustodySocketConfig;
+}
+
+export interface CustodyConfig {
+  /** How long a signing round may take before it times out and a new one starts. */
+  roundTimeoutMs: number;
+  /** Rounds a transaction may use (timeouts and refused shares each start one) before it fails. */
+  maxRoundAttempts: number;
+  invitationTtlSeconds: number;
+}
+
+export interface CustodySocketConfig {
+  /** Concurrent sockets per user, across instances (Redis) or in this process. */
+  maxConnectionsPerUser: number;
+  /** Larger messages get a `message_too_large` error frame; four times this closes with 1009. */
+  maxMessageBytes: number;
+  messagesPerSecond: number;
+  /** A ping every so often; two unanswered close the socket. */
+  heartbeatMs: number;
+  /** Time to send `auth` after the socket opens. */
+  authTimeoutMs: number;
+  /** Protocol errors within a minute that close the socket. */
+  strikeLimit: number;
 }
 
 export interface RateLimitConfig {
@@ -194,6 +220,15 @@ const schema = z.object({
   RATE_LIMIT_USER_PER_MINUTE: intIn(1, 1_000_000_000, 100),
   RATE_LIMIT_API_KEY_PER_MINUTE: intIn(1, 1_000_000_000, 600),
   RATE_LIMIT_METRICS_PER_MINUTE: intIn(1, 1_000_000_000, 60),
+  CUSTODY_ROUND_TIMEOUT_MS: intIn(100, 24 * 3_600_000, 600_000),
+  CUSTODY_MAX_ROUND_ATTEMPTS: intIn(1, 20, 3),
+  CUSTODY_INVITATION_TTL_HOURS: intIn(1, 30 * 24, 72),
+  WS_MAX_CONNECTIONS_PER_USER: intIn(1, 100, 3),
+  WS_MAX_MESSAGE_BYTES: intIn(1024, 1024 * 1024, 64 * 1024),
+  WS_MESSAGES_PER_SECOND: intIn(1, 10_000, 20),
+  WS_HEARTBEAT_MS: intIn(50, 600_000, 30_000),
+  WS_AUTH_TIMEOUT_MS: intIn(50, 600_000, 10_000),
+  WS_STRIKE_LIMIT: intIn(1, 1000, 10),
 });
 
 /** Decodes standard or URL-safe base64; undefined when it is not base64. */
@@ -345,6 +380,19 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         apiKey: { limit: e.RATE_LIMIT_API_KEY_PER_MINUTE, windowMs: MINUTE },
         metrics: { limit: e.RATE_LIMIT_METRICS_PER_MINUTE, windowMs: MINUTE },
       },
+    },
+    custody: {
+      roundTimeoutMs: e.CUSTODY_ROUND_TIMEOUT_MS,
+      maxRoundAttempts: e.CUSTODY_MAX_ROUND_ATTEMPTS,
+      invitationTtlSeconds: e.CUSTODY_INVITATION_TTL_HOURS * 3600,
+    },
+    custodySocket: {
+      maxConnectionsPerUser: e.WS_MAX_CONNECTIONS_PER_USER,
+      maxMessageBytes: e.WS_MAX_MESSAGE_BYTES,
+      messagesPerSecond: e.WS_MESSAGES_PER_SECOND,
+      heartbeatMs: e.WS_HEARTBEAT_MS,
+      authTimeoutMs: e.WS_AUTH_TIMEOUT_MS,
+      strikeLimit: e.WS_STRIKE_LIMIT,
     },
   };
 }

@@ -25,6 +25,7 @@ import { inlineProjections } from "../projections/index.ts";
 import type { AppDeps } from "./app.ts";
 import { createAuthServices, masterKeyring } from "./auth/services.ts";
 import { type Config, loadConfig } from "./config.ts";
+import { pushWakeup } from "./custody/ws/wake.ts";
 import { createLogger } from "./observability/logger.ts";
 import { Metrics } from "./observability/metrics.ts";
 import { createRateLimiter, evidenceFor } from "./security/ratelimit/index.ts";
@@ -93,7 +94,8 @@ export async function buildRuntime(
   const store = createEventStore({
     db,
     catalog: createCatalog(),
-    inline: inlineProjections(),
+    // The custody push wake-up NOTIFYs in the appending transaction (src/custody/ws/wake.ts).
+    inline: [...inlineProjections(), pushWakeup],
     pii: createPiiCipher(await masterKeyring(config)),
     now: clock.now,
     newId: ids.newId,

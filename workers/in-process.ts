@@ -158,7 +158,12 @@ export function createInProcessQueue(opts: InProcessQueueOptions = {}): InProces
     async enqueue(job) {
       if (closed) throw new Error("job queue is closed");
       if (entries.has(job.id)) return;
-      const entry: Entry = { spec: job, state: "waiting", attemptsMade: 0, runAt: Date.now() };
+      const entry: Entry = {
+        spec: job,
+        state: "waiting",
+        attemptsMade: 0,
+        runAt: Math.max(Date.now(), job.runAt?.getTime() ?? 0),
+      };
       entries.set(job.id, entry);
       waiting.push(entry);
       pump();

@@ -17,6 +17,8 @@ export interface JobSpec {
   /** The dedupe key; derive it from the event that caused the job (see dispatcher.ts). */
   readonly id: string;
   readonly data: unknown;
+  /** Run no earlier than this (a delayed job, e.g. a signing round's timeout); unset: at once. */
+  readonly runAt?: Date;
 }
 
 export interface JobContext {

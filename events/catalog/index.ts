@@ -2,6 +2,8 @@
 import { adminEvents } from "./admin.ts";
 import { apiKeyEvents } from "./api-keys.ts";
 import { Catalog } from "./catalog.ts";
+import { custodyEvents } from "./custody.ts";
+import { custodySocketEvents } from "./custody-sockets.ts";
 import { identityEvents } from "./identity.ts";
 import { mfaEvents } from "./mfa.ts";
 import { securityEvents } from "./security.ts";
@@ -19,6 +21,8 @@ export const allEvents = [
   ...adminEvents,
   ...apiKeyEvents,
   ...mfaEvents,
+  ...custodyEvents,
+  ...custodySocketEvents,
 ];
 
 export function createCatalog(): Catalog {

@@ -36,6 +36,23 @@ export const ROUTE_TABLE = [
   ["POST", "/v1/security/alerts/{id}/resolve", "security:write"],
   ["GET", "/v1/security/lockouts", "security:read"],
   ["POST", "/v1/security/lockouts/{userId}/clear", "security:write"],
+  ["POST", "/v1/custody/vaults", "custody:admin"],
+  ["GET", "/v1/custody/vaults", "custody:read"],
+  ["GET", "/v1/custody/vaults/{id}", "custody:read"],
+  ["POST", "/v1/custody/vaults/{id}/invitations", "custody:admin"],
+  ["POST", "/v1/custody/invitations/redeem", "custody:sign"],
+  ["DELETE", "/v1/custody/vaults/{id}/guardians/{userId}", "custody:admin"],
+  ["POST", "/v1/custody/vaults/{id}/dkg/{round}", "custody:sign"],
+  ["GET", "/v1/custody/vaults/{id}/dkg", "custody:read"],
+  ["POST", "/v1/custody/vaults/{id}/key", "custody:admin"],
+  ["POST", "/v1/custody/vaults/{id}/freeze", "custody:admin"],
+  ["POST", "/v1/custody/vaults/{id}/unfreeze", "custody:admin"],
+  ["POST", "/v1/custody/vaults/{id}/archive", "custody:admin"],
+  ["POST", "/v1/custody/vaults/{id}/transactions", "custody:sign"],
+  ["GET", "/v1/custody/transactions/{id}", "custody:read"],
+  ["POST", "/v1/custody/transactions/{id}/commitments", "custody:sign"],
+  ["POST", "/v1/custody/transactions/{id}/shares", "custody:sign"],
+  ["POST", "/v1/custody/transactions/{id}/cancel", "custody:sign"],
 ] as const satisfies readonly (readonly [string, string, Permission])[];
 
 export type GuardedRoute = `${(typeof ROUTE_TABLE)[number][0]} ${(typeof ROUTE_TABLE)[number][1]}`;

@@ -12,7 +12,7 @@
  */
 import { base64UrlEncode, utf8 } from "./random.ts";
 
-export type LinkPurpose = "verify_email" | "password_reset";
+export type LinkPurpose = "verify_email" | "password_reset" | "custody_invitation";
 
 export interface LinkTokens {
   /** The token for the event `eventId` issued for `purpose` (256 bits, base64url). */

@@ -1,15 +1,20 @@
 /** `npm run start:deno`: the same runtime under Deno.serve. The only file that touches `Deno.*`. */
+import { upgradeWebSocket } from "hono/deno";
 import { DataDirLockedError } from "../../db/data-dir-lock.ts";
 import { createApp } from "../app.ts";
 import { background } from "../background.ts";
 import { ConfigError } from "../config.ts";
+import { custodySockets } from "../custody/ws/extension.ts";
 import { features } from "../features.ts";
 import { buildRuntime } from "../runtime.ts";
 
 async function main(): Promise<void> {
-  const rt = await buildRuntime(Deno.env.toObject(), { extensions: [background()] });
+  const rt = await buildRuntime(Deno.env.toObject(), { extensions: [background(), custodySockets()] });
   const { config } = rt;
   const logger = rt.deps.logger;
+  // Deno picks the first offered subprotocol unless told: answer ours, never the bearer token.
+  rt.deps.upgradeWebSocket = (c, events, protocol) =>
+    upgradeWebSocket(c, events, protocol ? { protocol } : {}) as Promise<Response>;
   const app = createApp(rt.deps, features);
 
   const server = Deno.serve(

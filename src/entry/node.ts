@@ -1,19 +1,22 @@
 /** `npm start`: Vigil on Node with @hono/node-server. */
-import { serve } from "@hono/node-server";
 import { DataDirLockedError } from "../../db/data-dir-lock.ts";
 import { createApp } from "../app.ts";
 import { background } from "../background.ts";
 import { ConfigError } from "../config.ts";
+import { custodySockets } from "../custody/ws/extension.ts";
+import { nodeWebSocket, serveWithWebSocket } from "../custody/ws/node.ts";
 import { features } from "../features.ts";
 import { buildRuntime } from "../runtime.ts";
 
 async function main(): Promise<void> {
-  const rt = await buildRuntime(process.env, { extensions: [background()] });
+  const rt = await buildRuntime(process.env, { extensions: [background(), custodySockets()] });
   const { config } = rt;
   const logger = rt.deps.logger;
+  const ws = nodeWebSocket(config);
+  rt.deps.upgradeWebSocket = ws.upgrade;
   const app = createApp(rt.deps, features);
 
-  const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
+  const server = serveWithWebSocket(app, ws, { hostname: config.host, port: config.port }, (info) => {
     const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
     logger.info({ url: `http://${host}:${info.port}` }, `Vigil listening on http://${host}:${info.port}`);
   });

@@ -34,6 +34,8 @@ export const ERROR_CODES = {
   service_unavailable: { status: 503, title: "Service unavailable" },
   // 503, not 408: the server ran out of time, not the client (408 means a slow upload).
   request_timeout: { status: 503, title: "Request timed out" },
+  // A WebSocket endpoint (/v1/custody/ws) asked without `Upgrade: websocket`.
+  upgrade_required: { status: 426, title: "Upgrade required" },
   // Identity and sessions (src/identity, src/sessions, src/auth).
   email_taken: { status: 409, title: "Email already registered" },
   password_policy: { status: 400, title: "Password does not meet the policy" },
@@ -64,6 +66,25 @@ export const ERROR_CODES = {
   account_erased: { status: 409, title: "The account was erased" },
   // Security (src/security): an address banned after too many failed logins.
   ip_banned: { status: 403, title: "Address banned" },
+  // Custody (src/custody): vaults, key generation, signing rounds.
+  invalid_length: { status: 400, title: "Value has the wrong length" },
+  invalid_point: { status: 422, title: "Not a valid curve point" },
+  invalid_scalar: { status: 422, title: "Not a valid scalar" },
+  invalid_address: { status: 400, title: "Invalid destination address" },
+  invalid_amount: { status: 400, title: "Invalid amount" },
+  invitation_invalid: { status: 400, title: "Invalid or expired invitation" },
+  not_a_guardian: { status: 403, title: "Not a guardian of this vault" },
+  not_a_signer: { status: 403, title: "Not a signer of this round" },
+  vault_state: { status: 409, title: "The vault's state does not allow this" },
+  vault_full: { status: 409, title: "The vault has all its guardians" },
+  already_guardian: { status: 409, title: "Already a guardian of this vault" },
+  dkg_state: { status: 409, title: "The key generation is not at this step" },
+  dkg_disagreement: { status: 409, title: "Guardians' key packages disagree" },
+  key_invalid: { status: 422, title: "Invalid public key package" },
+  transaction_state: { status: 409, title: "The transaction's state does not allow this" },
+  already_submitted: { status: 409, title: "Already submitted for this round" },
+  commitment_reused: { status: 409, title: "Nonce commitment seen before" },
+  invalid_signature_share: { status: 422, title: "Invalid signature share" },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

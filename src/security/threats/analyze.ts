@@ -46,6 +46,8 @@ export async function subjectText(s: Subject): Promise<string> {
       return s.account.startsWith("email:") ? `email:${s.account.slice(6, 38)}` : `user:${s.account}`;
     case "session":
       return `session:${s.sessionId}`;
+    case "vault":
+      return `vault:${s.vaultId}`;
     case "global":
       return "global";
   }

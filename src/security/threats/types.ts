@@ -15,6 +15,8 @@ export type Subject =
   /** A user id, or `email:<sha256>` for an email that matches no account. */
   | { kind: "account"; account: string }
   | { kind: "session"; sessionId: string }
+  /** A custody vault (its id is no personal data). */
+  | { kind: "vault"; vaultId: string }
   | { kind: "global" };
 
 export interface Alert {

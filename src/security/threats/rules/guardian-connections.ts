@@ -24,6 +24,18 @@ export const GUARDIAN_CONNECTIONS: ConnectionRuleOptions = {
   max: 3,
 };
 
+/**
+ * The custody WebSocket's connections (src/custody/ws): an open socket holds a
+ * slot until it closes; a refused 4th attempt counts as open for a minute (its
+ * `expiresAt`), so three open sockets and a refused one make four.
+ */
+export const GUARDIAN_SOCKET_CONNECTIONS: ConnectionRuleOptions = {
+  starts: ["GuardianSocketOpened", "GuardianSocketRefused"],
+  ends: ["GuardianSocketClosed"],
+  key: (e) => (e.data as { connectionId: string }).connectionId,
+  max: 3,
+};
+
 export function guardianConnections(opts: ConnectionRuleOptions = GUARDIAN_CONNECTIONS): Rule {
   return (window, trigger) => {
     if (!opts.starts.includes(trigger.type)) return [];

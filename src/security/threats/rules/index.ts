@@ -14,10 +14,21 @@ import type { Rule } from "../types.ts";
 import { adminNewDevice } from "./admin-new-device.ts";
 import { BRUTE_FORCE, bruteForce } from "./brute-force.ts";
 import { CREDENTIAL_STUFFING, credentialStuffing } from "./credential-stuffing.ts";
-import { GUARDIAN_CONNECTIONS, guardianConnections } from "./guardian-connections.ts";
+import {
+  CUSTODY_ROUND_TIMEOUTS,
+  custodyCommitmentReuse,
+  custodyInvalidShare,
+  custodyRoundTimeouts,
+} from "./custody.ts";
+import {
+  GUARDIAN_CONNECTIONS,
+  GUARDIAN_SOCKET_CONNECTIONS,
+  guardianConnections,
+} from "./guardian-connections.ts";
 import { IP_BAN, ipBan } from "./ip-ban.ts";
 import { LOCKOUT_STORM, lockoutStorm } from "./lockout-storm.ts";
 import { RATE_LIMIT_BURST, rateLimitBurst } from "./rate-limit-burst.ts";
+import { SOCKET_AUTH_FAILURES, socketAuthFailures } from "./socket-auth-failures.ts";
 import { refreshTokenReuse } from "./token-reuse.ts";
 import { TWO_FACTOR_FAILURE_TYPES, TWO_FACTOR_FAILURES, twoFactorFailures } from "./two-factor-failures.ts";
 
@@ -38,6 +49,8 @@ export interface RuleSpec {
 }
 
 const SESSION_TTL_MS = 7 * 24 * 3_600_000;
+/** A socket open longer than this is forgotten by the rule (a crashed instance never writes its close). */
+const SOCKET_WINDOW_MS = 12 * 3_600_000;
 
 export const RULES: readonly RuleSpec[] = [
   {
@@ -99,6 +112,41 @@ export const RULES: readonly RuleSpec[] = [
     },
     role: "guardian",
     evaluate: guardianConnections(),
+  },
+  {
+    name: "custody_invalid_share",
+    triggers: ["SignatureShareRejected"],
+    window: { by: "none", types: [], periodMs: 0 },
+    evaluate: custodyInvalidShare,
+  },
+  {
+    name: "custody_commitment_reuse",
+    triggers: ["NonceCommitmentRefused"],
+    window: { by: "none", types: [], periodMs: 0 },
+    evaluate: custodyCommitmentReuse,
+  },
+  {
+    name: "custody_round_timeouts",
+    triggers: ["SigningRoundTimedOut"],
+    window: { by: "type", types: ["SigningRoundTimedOut"], periodMs: CUSTODY_ROUND_TIMEOUTS.periodMs },
+    evaluate: custodyRoundTimeouts,
+  },
+  {
+    // Custody sockets: whoever connects is a vault's guardian (or an admin), whatever their role.
+    name: "guardian_socket_connections",
+    triggers: GUARDIAN_SOCKET_CONNECTIONS.starts,
+    window: {
+      by: "account",
+      types: [...GUARDIAN_SOCKET_CONNECTIONS.starts, ...GUARDIAN_SOCKET_CONNECTIONS.ends],
+      periodMs: SOCKET_WINDOW_MS,
+    },
+    evaluate: guardianConnections(GUARDIAN_SOCKET_CONNECTIONS),
+  },
+  {
+    name: "socket_auth_failures",
+    triggers: ["SocketAuthenticationFailed"],
+    window: { by: "ip", types: ["SocketAuthenticationFailed"], periodMs: SOCKET_AUTH_FAILURES.periodMs },
+    evaluate: socketAuthFailures,
   },
 ];
 
