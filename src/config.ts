@@ -48,6 +48,25 @@ export interface Config {
   auth: AuthConfig;
   /** src/security/ratelimit: Redis when redisUrl is set, else in memory. */
   rateLimit: RateLimitConfig;
+  /** src/governance: wallet challenges, signed votes, proposal timing. */
+  governance: GovernanceConfig;
+}
+
+export interface GovernanceConfig {
+  /** EIP-712 `chainId` of the vote domain, and the SIWE `Chain ID` of Ethereum challenges. */
+  chainId: number;
+  /** SIWE `Chain ID` of Solana challenges (e.g. `mainnet`). */
+  solanaCluster: string;
+  /** SIWE `domain` and `URI` (from PUBLIC_URL). */
+  domain: string;
+  uri: string;
+  challengeTtlSeconds: number;
+  /** Shortest voting window (the default, one hour, is the rule; tests shorten it). */
+  minVotingSeconds: number;
+  timelockSeconds: number;
+  highRiskTimelockSeconds: number;
+  /** A vote's `signedAt` may differ from the server's clock by at most this much. */
+  signedAtSkewSeconds: number;
 }
 
 export interface RateLimitConfig {
@@ -182,6 +201,17 @@ const schema = z.object({
   RATE_LIMIT_EMAIL_PER_HOUR: intIn(1, 1_000_000, 3),
   RATE_LIMIT_USER_PER_MINUTE: intIn(1, 1_000_000_000, 100),
   RATE_LIMIT_API_KEY_PER_MINUTE: intIn(1, 1_000_000_000, 600),
+  GOVERNANCE_CHAIN_ID: intIn(1, 2 ** 53 - 1, 1),
+  GOVERNANCE_SOLANA_CLUSTER: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9-]{1,32}$/)
+    .default("mainnet"),
+  GOVERNANCE_CHALLENGE_TTL_SECONDS: intIn(30, 3600, 300),
+  GOVERNANCE_MIN_VOTING_SECONDS: intIn(1, 30 * 86_400, 3600),
+  GOVERNANCE_TIMELOCK_SECONDS: intIn(0, 30 * 86_400, 24 * 3600),
+  GOVERNANCE_HIGH_RISK_TIMELOCK_SECONDS: intIn(0, 90 * 86_400, 72 * 3600),
+  GOVERNANCE_SIGNED_AT_SKEW_SECONDS: intIn(5, 3600, 300),
 });
 
 /** Decodes standard or URL-safe base64; undefined when it is not base64. */
@@ -326,6 +356,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         user: { limit: e.RATE_LIMIT_USER_PER_MINUTE, windowMs: MINUTE },
         apiKey: { limit: e.RATE_LIMIT_API_KEY_PER_MINUTE, windowMs: MINUTE },
       },
+    },
+    governance: {
+      chainId: e.GOVERNANCE_CHAIN_ID,
+      solanaCluster: e.GOVERNANCE_SOLANA_CLUSTER,
+      domain: new URL(publicUrl).host,
+      uri: publicUrl,
+      challengeTtlSeconds: e.GOVERNANCE_CHALLENGE_TTL_SECONDS,
+      minVotingSeconds: e.GOVERNANCE_MIN_VOTING_SECONDS,
+      timelockSeconds: e.GOVERNANCE_TIMELOCK_SECONDS,
+      highRiskTimelockSeconds: e.GOVERNANCE_HIGH_RISK_TIMELOCK_SECONDS,
+      signedAtSkewSeconds: e.GOVERNANCE_SIGNED_AT_SKEW_SECONDS,
     },
   };
 }

@@ -116,7 +116,12 @@ export function createBullQueue(opts: BullQueueOptions): JobQueue {
     async enqueue(job) {
       await untilReady(redis, timeoutMs);
       // An id BullMQ already holds (in any state) is not added again.
-      await withTimeout(queue.add(job.name, job.data, { jobId: encodeJobId(job.id) }), timeoutMs, "enqueue");
+      const delay = job.runAt ? Math.max(0, job.runAt.getTime() - Date.now()) : undefined;
+      await withTimeout(
+        queue.add(job.name, job.data, { jobId: encodeJobId(job.id), ...(delay ? { delay } : {}) }),
+        timeoutMs,
+        "enqueue",
+      );
     },
     async ping() {
       await untilReady(redis, timeoutMs);

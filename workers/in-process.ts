@@ -60,7 +60,9 @@ export function createInProcessQueue(opts: InProcessQueueOptions = {}): InProces
   let idleWaiters: Array<() => void> = [];
   let settledWaiters: Array<() => void> = [];
 
-  const isIdle = () => waiting.length === 0 && active === 0;
+  // A delayed job that has not come due yet is not pending work: drain() does not wait for it.
+  const notYetDue = (e: Entry) => e.spec.runAt !== undefined && e.attemptsMade === 0 && e.runAt > Date.now();
+  const isIdle = () => active === 0 && waiting.every(notYetDue);
 
   function notifyIdle(): void {
     if (active === 0) {
@@ -158,7 +160,8 @@ export function createInProcessQueue(opts: InProcessQueueOptions = {}): InProces
     async enqueue(job) {
       if (closed) throw new Error("job queue is closed");
       if (entries.has(job.id)) return;
-      const entry: Entry = { spec: job, state: "waiting", attemptsMade: 0, runAt: Date.now() };
+      const runAt = Math.max(Date.now(), job.runAt?.getTime() ?? 0);
+      const entry: Entry = { spec: job, state: "waiting", attemptsMade: 0, runAt };
       entries.set(job.id, entry);
       waiting.push(entry);
       pump();

@@ -61,6 +61,24 @@ export const ERROR_CODES = {
   last_admin: { status: 409, title: "The last admin cannot be removed" },
   // Security (src/security): an address banned after too many failed logins.
   ip_banned: { status: 403, title: "Address banned" },
+  // Governance (src/governance): wallet links, votes, proposals and interventions.
+  malformed_message: { status: 400, title: "Not a challenge message Vigil issued" },
+  challenge_unknown: { status: 400, title: "Unknown wallet challenge" },
+  challenge_expired: { status: 400, title: "Wallet challenge expired" },
+  challenge_used: { status: 409, title: "Wallet challenge already used" },
+  signature_invalid: { status: 400, title: "Signature does not verify" },
+  address_taken: { status: 409, title: "Wallet already linked to an account" },
+  wallet_not_linked: { status: 403, title: "Wallet not linked to your account" },
+  no_voting_power: { status: 403, title: "No voting power at the proposal's snapshot" },
+  already_voted: { status: 409, title: "Already voted on this proposal" },
+  voting_closed: { status: 409, title: "Voting is not open" },
+  signed_at_skew: { status: 400, title: "signedAt too far from the server's clock" },
+  invalid_choice: { status: 400, title: "Not a choice of this proposal" },
+  proposal_state: { status: 409, title: "Not possible in the proposal's state" },
+  timelock_over: { status: 409, title: "The timelock is over" },
+  timelock_active: { status: 409, title: "The timelock has not ended" },
+  approval_required: { status: 409, title: "A guardian's approval is required" },
+  already_intervened: { status: 409, title: "Already intervened on this proposal" },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

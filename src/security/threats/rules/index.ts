@@ -14,6 +14,7 @@ import type { Rule } from "../types.ts";
 import { adminNewDevice } from "./admin-new-device.ts";
 import { BRUTE_FORCE, bruteForce } from "./brute-force.ts";
 import { CREDENTIAL_STUFFING, credentialStuffing } from "./credential-stuffing.ts";
+import { VETO_STORM, VOTE_REFUSALS, vetoStorm, voteRefusals } from "./governance.ts";
 import { GUARDIAN_CONNECTIONS, guardianConnections } from "./guardian-connections.ts";
 import { IP_BAN, ipBan } from "./ip-ban.ts";
 import { LOCKOUT_STORM, lockoutStorm } from "./lockout-storm.ts";
@@ -99,6 +100,18 @@ export const RULES: readonly RuleSpec[] = [
     },
     role: "guardian",
     evaluate: guardianConnections(),
+  },
+  {
+    name: "veto_storm",
+    triggers: ["GuardianVetoCast"],
+    window: { by: "type", types: ["GuardianVetoCast"], periodMs: VETO_STORM.periodMs },
+    evaluate: vetoStorm,
+  },
+  {
+    name: "vote_refusals",
+    triggers: ["VoteRefused"],
+    window: { by: "account", types: ["VoteRefused"], periodMs: VOTE_REFUSALS.periodMs },
+    evaluate: voteRefusals,
   },
 ];
 
