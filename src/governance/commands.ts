@@ -21,18 +21,20 @@ import {
   proposalEvolver,
   proposalStream,
 } from "./proposal.ts";
+import type { ProposalView } from "./queries.ts";
 import { loadIn, lockStream } from "./streams.ts";
 
-export interface NewProposal {
-  title: string;
-  body: string;
-  kind: "standard" | "high_risk";
-  choices: string[];
-  votingStartsAt: string;
-  votingEndsAt: string;
-  quorumPercent: number;
-  thresholdPercent: number;
-}
+export type NewProposal = Pick<
+  ProposalView,
+  | "title"
+  | "body"
+  | "kind"
+  | "choices"
+  | "votingStartsAt"
+  | "votingEndsAt"
+  | "quorumPercent"
+  | "thresholdPercent"
+>;
 
 const YEAR_MS = 365 * 86_400_000;
 

@@ -197,6 +197,58 @@ describe("a standard proposal from creation to execution", () => {
     expect(code, out.join("\n")).toBe(0);
     expect(out.join("\n")).toContain("for=100 (1)  against=50 (1)");
   });
+
+  it("exits 1 when the log holds a vote that does not stand up (a forged signature, inflated power)", async () => {
+    const forged = crypto.randomUUID();
+    await h.deps.store.append(
+      `vote-${forged}`,
+      "no_stream",
+      [
+        {
+          type: "VoteCast",
+          data: {
+            voteId: forged,
+            proposalId: id,
+            userId: carol.userId,
+            chain: "ethereum",
+            wallet: wallets.carol.address,
+            choice: "against",
+            reason: "",
+            signedAt: 1,
+            chainId: "1",
+            signature: `0x${"22".repeat(64)}1b`,
+            power: 1000,
+          },
+        },
+      ],
+      {
+        actor: "system:test",
+        ip: null,
+        userAgent: null,
+        requestId: null,
+        correlationId: null,
+        causationId: null,
+      },
+    );
+    const out: string[] = [];
+    const code = await cmdGovernanceVerify({ db: h.db, store: h.deps.store, out: (l) => out.push(l) }, id);
+    expect(code).toBe(1);
+    const text = out.join("\n");
+    expect(text).toContain(`vote ${forged}: signature does not verify`);
+    expect(text).toContain(`vote ${forged}: power at snapshot is 0, recorded 1000`);
+    expect(text).toContain("governance verification FAILED");
+  });
+
+  it("documents every governance route in /openapi.json", async () => {
+    const res = await h.app.request("/openapi.json");
+    const doc = (await res.json()) as { paths: Record<string, unknown> };
+    for (const path of [
+      "/v1/wallets/challenge",
+      "/v1/governance/proposals/{id}/ballot",
+      "/v1/governance/power/{userId}",
+    ])
+      expect(doc.paths[path], path).toBeDefined();
+  });
 });
 
 describe("guardians and cancellation", () => {

@@ -90,6 +90,29 @@ export async function proposalById(sql: Sql, id: string): Promise<ProposalView |
   return rows[0] ? view(rows[0]) : null;
 }
 
+export type VotingWindow = Pick<
+  ProposalView,
+  "state" | "choices" | "votingStartsAt" | "votingEndsAt" | "snapshot"
+>;
+
+/** What a vote needs of its proposal (not the body, which may be 20,000 characters). */
+export async function votingWindow(sql: Sql, id: string): Promise<VotingWindow | null> {
+  const rows = await sql.query<Row>(
+    `SELECT state, choices, voting_starts_at, voting_ends_at, snapshot_tx_id, snapshot_id
+     FROM governance_proposals WHERE proposal_id = $1`,
+    [id],
+  );
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    state: r.state,
+    choices: json(r.choices),
+    votingStartsAt: iso(r.voting_starts_at),
+    votingEndsAt: iso(r.voting_ends_at),
+    snapshot: r.snapshot_tx_id === null ? null : { txId: r.snapshot_tx_id, id: Number(r.snapshot_id) },
+  };
+}
+
 /** Newest first; `before` is the last id of the previous page (ids are UUIDv7, so time-ordered). */
 export async function listProposals(
   sql: Sql,

@@ -19,7 +19,7 @@ import type { TypedData } from "./crypto/eip712.ts";
 import type { WalletChain } from "./crypto/siwe.ts";
 import type { PowerState } from "./power.ts";
 import { proposalStream } from "./proposal.ts";
-import { type ProposalView, proposalById } from "./queries.ts";
+import { type VotingWindow, votingWindow } from "./queries.ts";
 import { lockStream } from "./streams.ts";
 import { normalizeWallet, walletByAddress } from "./wallets.ts";
 
@@ -65,7 +65,7 @@ export function ballotFor(
     : { message: solanaVoteText(chainId, v) };
 }
 
-const isOpen = (p: Pick<ProposalView, "state" | "votingStartsAt" | "votingEndsAt">, now: Date) =>
+const isOpen = (p: VotingWindow, now: Date) =>
   p.state === "active" && now >= new Date(p.votingStartsAt) && now < new Date(p.votingEndsAt);
 
 export async function castVote(
@@ -75,9 +75,15 @@ export async function castVote(
   input: VoteInput,
   meta: EventMetadata,
 ): Promise<{ voteId: string; power: number; choice: string; wallet: string }> {
-  const p = await proposalById(deps.db, proposalId);
-  if (!p) throw new AppError("not_found", "No such proposal");
   const chain = chainOf(input.wallet);
+  const wallet = normalizeWallet(chain, input.wallet);
+  // Three independent reads at once: a vote's latency is mostly round trips.
+  const [p, owner, voted] = await Promise.all([
+    votingWindow(deps.db, proposalId),
+    wallet ? walletByAddress(deps.db, chain, wallet) : null,
+    hasVoted(deps.db, proposalId, userId),
+  ]);
+  if (!p) throw new AppError("not_found", "No such proposal");
   const refuse = async (reason: Refusal): Promise<never> => {
     await deps.store.append(
       voterRefusalsStream(userId),
@@ -92,12 +98,10 @@ export async function castVote(
   if (!isOpen(p, now) || !p.snapshot) return refuse("voting_closed");
   if (Math.abs(input.signedAt - now.getTime() / 1000) > deps.config.governance.signedAtSkewSeconds)
     return refuse("signed_at_skew");
-  const wallet = normalizeWallet(chain, input.wallet);
-  const owner = wallet ? await walletByAddress(deps.db, chain, wallet) : null;
   if (!wallet || owner?.userId !== userId) return refuse("wallet_not_linked");
   const power = (await deps.powerAt(p.snapshot)).get(userId) ?? 0;
   if (power <= 0) return refuse("no_voting_power");
-  if (await hasVoted(deps.db, proposalId, userId)) return refuse("already_voted");
+  if (voted) return refuse("already_voted");
   const fields: VoteFields = {
     proposalId,
     choice: input.choice,
@@ -114,7 +118,7 @@ export async function castVote(
     await deps.db.transaction(async (tx) => {
       await lockStream(tx, proposalStream(proposalId), "SHARE");
       const now2 = deps.clock.now();
-      const current = await proposalById(tx, proposalId);
+      const current = await votingWindow(tx, proposalId);
       if (!current || !isOpen(current, now2)) {
         open = false;
         return;
