@@ -402,3 +402,95 @@ export const custodyTransactions = pgTable(
   },
   (t) => [index("custody_transactions_vault_idx").on(t.vaultId, t.status)],
 );
+
+/**
+ * Governance (src/governance, migration 0009). Inline projections: `wallets`
+ * (an address belongs to one user at most: the unique index refuses a second
+ * link inside the append), `governance_power` (current voting power; the
+ * snapshot power comes from the log), `governance_proposals`, and
+ * `governance_votes` (one vote per user and proposal: the unique index decides
+ * a race). Async: `governance_tallies`, live while voting is open.
+ */
+export const wallets = pgTable(
+  "wallets",
+  {
+    walletId: uuid("wallet_id").primaryKey(),
+    userId: uuid("user_id").notNull(),
+    chain: text("chain").notNull(),
+    address: text("address").notNull(),
+    linkedAt: timestamp("linked_at", { withTimezone: true, precision: 3 }).notNull(),
+  },
+  (t) => [
+    uniqueIndex("wallets_chain_address_key").on(t.chain, t.address),
+    index("wallets_user_id_idx").on(t.userId),
+  ],
+);
+
+export const governancePower = pgTable("governance_power", {
+  userId: uuid("user_id").primaryKey(),
+  power: bigint("power", { mode: "number" }).notNull(),
+  updatedAt: timestamp("updated_at", { withTimezone: true, precision: 3 }).notNull(),
+});
+
+export const governanceProposals = pgTable(
+  "governance_proposals",
+  {
+    proposalId: uuid("proposal_id").primaryKey(),
+    proposerId: uuid("proposer_id").notNull(),
+    title: text("title").notNull(),
+    body: text("body").notNull(),
+    kind: text("kind").notNull(),
+    choices: jsonb("choices").$type<string[]>().notNull(),
+    votingStartsAt: timestamp("voting_starts_at", { withTimezone: true, precision: 3 }).notNull(),
+    votingEndsAt: timestamp("voting_ends_at", { withTimezone: true, precision: 3 }).notNull(),
+    quorumPercent: integer("quorum_percent").notNull(),
+    thresholdPercent: integer("threshold_percent").notNull(),
+    timelockSeconds: integer("timelock_seconds").notNull(),
+    state: text("state").notNull(),
+    snapshotTxId: text("snapshot_tx_id"),
+    snapshotId: bigint("snapshot_id", { mode: "number" }),
+    totalPower: bigint("total_power", { mode: "number" }),
+    result: jsonb("result"),
+    timelockEndsAt: timestamp("timelock_ends_at", { withTimezone: true, precision: 3 }),
+    timelockEnded: boolean("timelock_ended").notNull().default(false),
+    vetoes: jsonb("vetoes").$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    approvals: jsonb("approvals").$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    cancelReason: text("cancel_reason"),
+    createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true, precision: 3 }).notNull(),
+    version: bigint("version", { mode: "number" }).notNull(),
+  },
+  (t) => [index("governance_proposals_state_idx").on(t.state, t.createdAt)],
+);
+
+export const governanceVotes = pgTable(
+  "governance_votes",
+  {
+    voteId: uuid("vote_id").primaryKey(),
+    proposalId: uuid("proposal_id").notNull(),
+    userId: uuid("user_id").notNull(),
+    chain: text("chain").notNull(),
+    wallet: text("wallet").notNull(),
+    choice: text("choice").notNull(),
+    power: bigint("power", { mode: "number" }).notNull(),
+    signedAt: bigint("signed_at", { mode: "number" }).notNull(),
+    reason: text("reason").notNull(),
+    signature: text("signature").notNull(),
+    chainId: text("chain_id").notNull(),
+    castAt: timestamp("cast_at", { withTimezone: true, precision: 3 }).notNull(),
+    txId: text("tx_id").notNull(),
+    eventPos: bigint("event_pos", { mode: "number" }).notNull(),
+  },
+  (t) => [uniqueIndex("governance_votes_proposal_user_key").on(t.proposalId, t.userId)],
+);
+
+export const governanceTallies = pgTable(
+  "governance_tallies",
+  {
+    proposalId: uuid("proposal_id").notNull(),
+    choice: text("choice").notNull(),
+    power: bigint("power", { mode: "number" }).notNull(),
+    votes: integer("votes").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.proposalId, t.choice], name: "governance_tallies_pkey" })],
+);

@@ -4,12 +4,14 @@ import { apiKeysProjection } from "./api-keys.ts";
 import { custodyProjection } from "./custody.ts";
 import { emailTokensProjection } from "./email-tokens.ts";
 import { eventStatsProjection } from "./event-stats.ts";
+import { proposalsProjection, talliesProjection, votesProjection } from "./governance.ts";
 import { ipBansProjection } from "./ip-bans.ts";
 import { mfaProjection } from "./mfa.ts";
 import { securitySignalsProjection } from "./security-signals.ts";
 import { sessionsProjection } from "./sessions.ts";
 import type { Projection } from "./types.ts";
 import { usersProjection } from "./users.ts";
+import { governancePowerProjection, walletsProjection } from "./wallets.ts";
 
 export type { Projection } from "./types.ts";
 
@@ -24,6 +26,11 @@ export const allProjections: readonly Projection[] = [
   apiKeysProjection,
   mfaProjection,
   custodyProjection,
+  walletsProjection,
+  governancePowerProjection,
+  proposalsProjection,
+  votesProjection,
+  talliesProjection,
 ];
 
 export const inlineProjections = (ps: readonly Projection[] = allProjections) =>

@@ -54,6 +54,8 @@ export interface Config {
   custody: CustodyConfig;
   /** The custody WebSocket (src/custody/ws): limits and timings. */
   custodySocket: CustodySocketConfig;
+  /** src/governance: wallet challenges, signed votes, proposal timing. */
+  governance: GovernanceConfig;
 }
 
 export interface CustodyConfig {
@@ -76,6 +78,23 @@ export interface CustodySocketConfig {
   authTimeoutMs: number;
   /** Protocol errors within a minute that close the socket. */
   strikeLimit: number;
+}
+
+export interface GovernanceConfig {
+  /** EIP-712 `chainId` of the vote domain, and the SIWE `Chain ID` of Ethereum challenges. */
+  chainId: number;
+  /** SIWE `Chain ID` of Solana challenges (e.g. `mainnet`). */
+  solanaCluster: string;
+  /** SIWE `domain` and `URI` (from PUBLIC_URL). */
+  domain: string;
+  uri: string;
+  challengeTtlSeconds: number;
+  /** Shortest voting window (the default, one hour, is the rule; tests shorten it). */
+  minVotingSeconds: number;
+  timelockSeconds: number;
+  highRiskTimelockSeconds: number;
+  /** A vote's `signedAt` may differ from the server's clock by at most this much. */
+  signedAtSkewSeconds: number;
 }
 
 export interface RateLimitConfig {
@@ -229,6 +248,17 @@ const schema = z.object({
   WS_HEARTBEAT_MS: intIn(50, 600_000, 30_000),
   WS_AUTH_TIMEOUT_MS: intIn(50, 600_000, 10_000),
   WS_STRIKE_LIMIT: intIn(1, 1000, 10),
+  GOVERNANCE_CHAIN_ID: intIn(1, 2 ** 53 - 1, 1),
+  GOVERNANCE_SOLANA_CLUSTER: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9-]{1,32}$/)
+    .default("mainnet"),
+  GOVERNANCE_CHALLENGE_TTL_SECONDS: intIn(30, 3600, 300),
+  GOVERNANCE_MIN_VOTING_SECONDS: intIn(1, 30 * 86_400, 3600),
+  GOVERNANCE_TIMELOCK_SECONDS: intIn(0, 30 * 86_400, 24 * 3600),
+  GOVERNANCE_HIGH_RISK_TIMELOCK_SECONDS: intIn(0, 90 * 86_400, 72 * 3600),
+  GOVERNANCE_SIGNED_AT_SKEW_SECONDS: intIn(5, 3600, 300),
 });
 
 /** Decodes standard or URL-safe base64; undefined when it is not base64. */
@@ -393,6 +423,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       heartbeatMs: e.WS_HEARTBEAT_MS,
       authTimeoutMs: e.WS_AUTH_TIMEOUT_MS,
       strikeLimit: e.WS_STRIKE_LIMIT,
+    },
+    governance: {
+      chainId: e.GOVERNANCE_CHAIN_ID,
+      solanaCluster: e.GOVERNANCE_SOLANA_CLUSTER,
+      domain: new URL(publicUrl).host,
+      uri: publicUrl,
+      challengeTtlSeconds: e.GOVERNANCE_CHALLENGE_TTL_SECONDS,
+      minVotingSeconds: e.GOVERNANCE_MIN_VOTING_SECONDS,
+      timelockSeconds: e.GOVERNANCE_TIMELOCK_SECONDS,
+      highRiskTimelockSeconds: e.GOVERNANCE_HIGH_RISK_TIMELOCK_SECONDS,
+      signedAtSkewSeconds: e.GOVERNANCE_SIGNED_AT_SKEW_SECONDS,
     },
   };
 }

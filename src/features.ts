@@ -11,6 +11,8 @@ import type { AppDeps, Feature } from "./app.ts";
 import { custodyFeature } from "./custody/feature.ts";
 import { custodyJobHandlers, custodyJobRoutes } from "./custody/jobs.ts";
 import { custodySocketFeature } from "./custody/ws/route.ts";
+import { governanceFeature } from "./governance/feature.ts";
+import { governanceJobHandlers, governanceJobRoutes } from "./governance/jobs.ts";
 import { identityJobHandlers, identityJobRoutes } from "./identity/email-routes.ts";
 import { identityFeature } from "./identity/feature.ts";
 import { securityFeature } from "./security/feature.ts";
@@ -23,10 +25,16 @@ export const features: Feature[] = [
   accessFeature,
   custodyFeature,
   custodySocketFeature,
+  governanceFeature,
 ];
 
 /** Event → job routes the features contribute (emails, alerts); see workers/dispatcher.ts. */
-export const jobRoutes: JobRoute[] = [...identityJobRoutes, ...securityJobRoutes, ...custodyJobRoutes];
+export const jobRoutes: JobRoute[] = [
+  ...identityJobRoutes,
+  ...securityJobRoutes,
+  ...custodyJobRoutes,
+  ...governanceJobRoutes,
+];
 
 /** Job handlers beyond `email.send` that the features' routes need, by job name. */
 export function jobHandlers(deps: AppDeps, mailer: Mailer, queue: JobQueue): Record<string, JobHandler> {
@@ -34,5 +42,6 @@ export function jobHandlers(deps: AppDeps, mailer: Mailer, queue: JobQueue): Rec
     ...identityJobHandlers(deps, mailer),
     ...securityJobHandlers({ ...deps, queue }),
     ...custodyJobHandlers(deps, mailer),
+    ...governanceJobHandlers(deps, queue),
   };
 }

@@ -60,7 +60,9 @@ export function createInProcessQueue(opts: InProcessQueueOptions = {}): InProces
   let idleWaiters: Array<() => void> = [];
   let settledWaiters: Array<() => void> = [];
 
-  const isIdle = () => waiting.length === 0 && active === 0;
+  // A delayed job that has not come due yet is not pending work: drain() does not wait for it.
+  const notYetDue = (e: Entry) => e.spec.runAt !== undefined && e.attemptsMade === 0 && e.runAt > Date.now();
+  const isIdle = () => active === 0 && waiting.every(notYetDue);
 
   function notifyIdle(): void {
     if (active === 0) {

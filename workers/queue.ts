@@ -17,7 +17,11 @@ export interface JobSpec {
   /** The dedupe key; derive it from the event that caused the job (see dispatcher.ts). */
   readonly id: string;
   readonly data: unknown;
-  /** Run no earlier than this (a delayed job, e.g. a signing round's timeout); unset: at once. */
+  /**
+   * A delayed job: not run before this time (BullMQ `delay`). Derive it from
+   * the event too (e.g. a proposal's voting end), so a re-dispatch asks for the
+   * same time. Handlers still check the time themselves: clocks differ.
+   */
   readonly runAt?: Date;
 }
 

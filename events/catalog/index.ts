@@ -2,8 +2,12 @@
 import { adminEvents } from "./admin.ts";
 import { apiKeyEvents } from "./api-keys.ts";
 import { Catalog } from "./catalog.ts";
+
 import { custodyEvents } from "./custody.ts";
 import { custodySocketEvents } from "./custody-sockets.ts";
+
+import { governanceEvents } from "./governance.ts";
+
 import { identityEvents } from "./identity.ts";
 import { mfaEvents } from "./mfa.ts";
 import { securityEvents } from "./security.ts";
@@ -23,6 +27,7 @@ export const allEvents = [
   ...mfaEvents,
   ...custodyEvents,
   ...custodySocketEvents,
+  ...governanceEvents,
 ];
 
 export function createCatalog(): Catalog {

@@ -53,6 +53,22 @@ export const ROUTE_TABLE = [
   ["POST", "/v1/custody/transactions/{id}/commitments", "custody:sign"],
   ["POST", "/v1/custody/transactions/{id}/shares", "custody:sign"],
   ["POST", "/v1/custody/transactions/{id}/cancel", "custody:sign"],
+  ["POST", "/v1/wallets/challenge", "wallets:self"],
+  ["POST", "/v1/wallets", "wallets:self"],
+  ["GET", "/v1/wallets", "wallets:self"],
+  ["DELETE", "/v1/wallets/{id}", "wallets:self"],
+  ["PUT", "/v1/governance/power/{userId}", "governance:admin"],
+  ["GET", "/v1/governance/power/{userId}", "governance:read"],
+  ["POST", "/v1/governance/proposals", "governance:vote"],
+  ["GET", "/v1/governance/proposals", "governance:read"],
+  ["GET", "/v1/governance/proposals/{id}", "governance:read"],
+  ["POST", "/v1/governance/proposals/{id}/cancel", "governance:vote"],
+  ["POST", "/v1/governance/proposals/{id}/veto", "governance:intervene"],
+  ["POST", "/v1/governance/proposals/{id}/approve", "governance:intervene"],
+  ["POST", "/v1/governance/proposals/{id}/execute", "governance:admin"],
+  ["GET", "/v1/governance/proposals/{id}/ballot", "governance:vote"],
+  ["POST", "/v1/governance/proposals/{id}/votes", "governance:vote"],
+  ["GET", "/v1/governance/proposals/{id}/votes", "governance:read"],
 ] as const satisfies readonly (readonly [string, string, Permission])[];
 
 export type GuardedRoute = `${(typeof ROUTE_TABLE)[number][0]} ${(typeof ROUTE_TABLE)[number][1]}`;

@@ -10,6 +10,8 @@
  *   admin create --email <address> [--force]
  *                           create the first admin; prints a one-time set-password link
  *   keys rotate-encryption  re-encrypt secrets at rest under the current ENCRYPTION_KEY
+ *   governance verify <proposalId>
+ *                           re-verify every vote's signature and recount with snapshot power (exit 1 on a difference)
  *
  * It uses DATABASE_URL, or the embedded PGlite under DATA_DIR (./data), which
  * only one process can open at a time: while the server runs on it, the CLI

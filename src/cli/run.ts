@@ -1,4 +1,5 @@
 /** Maps argv onto the CLI's commands. */
+import { cmdGovernanceVerify } from "../governance/cli.ts";
 import { type AccessCliDeps, cmdAdminCreate, cmdKeysRotateEncryption } from "./access.ts";
 import {
   type CliDeps,
@@ -10,7 +11,7 @@ import {
   cmdVerify,
 } from "./commands.ts";
 
-export const USAGE = `usage: npm run cli -- <migrate | verify | replay --verify | rebuild <projection> | catalog [--json] | outbox [--limit N] | admin create --email <address> [--force] | keys rotate-encryption>`;
+export const USAGE = `usage: npm run cli -- <migrate | verify | replay --verify | rebuild <projection> | catalog [--json] | outbox [--limit N] | admin create --email <address> [--force] | keys rotate-encryption | governance verify <proposalId>>`;
 
 export async function runCli(
   argv: readonly string[],
@@ -36,6 +37,9 @@ export async function runCli(
     case "admin":
       if (rest[0] !== "create" || !deps.authDeps) break;
       return cmdAdminCreate({ authDeps: deps.authDeps, out: deps.out }, rest.slice(1));
+    case "governance":
+      if (rest[0] !== "verify" || !rest[1]) break;
+      return cmdGovernanceVerify(deps, rest[1]);
     case "keys":
       if (rest[0] !== "rotate-encryption" || !deps.authDeps) break;
       return cmdKeysRotateEncryption({ authDeps: deps.authDeps, out: deps.out });

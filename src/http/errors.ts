@@ -85,6 +85,24 @@ export const ERROR_CODES = {
   already_submitted: { status: 409, title: "Already submitted for this round" },
   commitment_reused: { status: 409, title: "Nonce commitment seen before" },
   invalid_signature_share: { status: 422, title: "Invalid signature share" },
+  // Governance (src/governance): wallet links, votes, proposals and interventions.
+  malformed_message: { status: 400, title: "Not a challenge message Vigil issued" },
+  challenge_unknown: { status: 400, title: "Unknown wallet challenge" },
+  challenge_expired: { status: 400, title: "Wallet challenge expired" },
+  challenge_used: { status: 409, title: "Wallet challenge already used" },
+  signature_invalid: { status: 400, title: "Signature does not verify" },
+  address_taken: { status: 409, title: "Wallet already linked to an account" },
+  wallet_not_linked: { status: 403, title: "Wallet not linked to your account" },
+  no_voting_power: { status: 403, title: "No voting power at the proposal's snapshot" },
+  already_voted: { status: 409, title: "Already voted on this proposal" },
+  voting_closed: { status: 409, title: "Voting is not open" },
+  signed_at_skew: { status: 400, title: "signedAt too far from the server's clock" },
+  invalid_choice: { status: 400, title: "Not a choice of this proposal" },
+  proposal_state: { status: 409, title: "Not possible in the proposal's state" },
+  timelock_over: { status: 409, title: "The timelock is over" },
+  timelock_active: { status: 409, title: "The timelock has not ended" },
+  approval_required: { status: 409, title: "A guardian's approval is required" },
+  already_intervened: { status: 409, title: "Already intervened on this proposal" },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -14,17 +14,20 @@ import type { Rule } from "../types.ts";
 import { adminNewDevice } from "./admin-new-device.ts";
 import { BRUTE_FORCE, bruteForce } from "./brute-force.ts";
 import { CREDENTIAL_STUFFING, credentialStuffing } from "./credential-stuffing.ts";
+
 import {
   CUSTODY_ROUND_TIMEOUTS,
   custodyCommitmentReuse,
   custodyInvalidShare,
   custodyRoundTimeouts,
 } from "./custody.ts";
+import { VETO_STORM, VOTE_REFUSALS, vetoStorm, voteRefusals } from "./governance.ts";
 import {
   GUARDIAN_CONNECTIONS,
   GUARDIAN_SOCKET_CONNECTIONS,
   guardianConnections,
 } from "./guardian-connections.ts";
+
 import { IP_BAN, ipBan } from "./ip-ban.ts";
 import { LOCKOUT_STORM, lockoutStorm } from "./lockout-storm.ts";
 import { RATE_LIMIT_BURST, rateLimitBurst } from "./rate-limit-burst.ts";
@@ -147,6 +150,18 @@ export const RULES: readonly RuleSpec[] = [
     triggers: ["SocketAuthenticationFailed"],
     window: { by: "ip", types: ["SocketAuthenticationFailed"], periodMs: SOCKET_AUTH_FAILURES.periodMs },
     evaluate: socketAuthFailures,
+  },
+  {
+    name: "veto_storm",
+    triggers: ["GuardianVetoCast"],
+    window: { by: "type", types: ["GuardianVetoCast"], periodMs: VETO_STORM.periodMs },
+    evaluate: vetoStorm,
+  },
+  {
+    name: "vote_refusals",
+    triggers: ["VoteRefused"],
+    window: { by: "account", types: ["VoteRefused"], periodMs: VOTE_REFUSALS.periodMs },
+    evaluate: voteRefusals,
   },
 ];
 

@@ -1,0 +1,84 @@
+/**
+ * Ethereum signatures as wallets make them: EIP-55 checksummed addresses,
+ * EIP-191 `personal_sign` message hashes, and secp256k1 public-key recovery
+ * (the address is keccak-256 of the uncompressed key, last 20 bytes).
+ * Pure functions over @noble/curves and @noble/hashes.
+ */
+import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { keccak_256 } from "@noble/hashes/sha3.js";
+import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
+
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+export const keccak = (data: Uint8Array): Uint8Array => keccak_256(data);
+
+/** `0x` + lowercase hex. */
+export const toHex = (b: Uint8Array): `0x${string}` => `0x${bytesToHex(b)}`;
+
+/** Bytes from `0x`-prefixed (or bare) hex; undefined when it is not even-length hex. */
+export function fromHex(s: string): Uint8Array | undefined {
+  const body = s.startsWith("0x") || s.startsWith("0X") ? s.slice(2) : s;
+  if (body.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(body)) return undefined;
+  return hexToBytes(body.toLowerCase());
+}
+
+/** EIP-55: each hex letter upper-cased where the keccak of the lowercase address has a nibble ≥ 8. */
+export function toChecksumAddress(address: string): string {
+  if (!ADDRESS.test(address)) throw new Error("not a 20-byte hex address");
+  const lower = address.slice(2).toLowerCase();
+  const hash = bytesToHex(keccak_256(utf8ToBytes(lower)));
+  let out = "0x";
+  for (let i = 0; i < 40; i++) {
+    const ch = lower[i]!;
+    out += Number.parseInt(hash[i]!, 16) >= 8 ? ch.toUpperCase() : ch;
+  }
+  return out;
+}
+
+/**
+ * The checksummed form of an address, or undefined. All-lowercase and
+ * all-uppercase addresses carry no checksum and are accepted; mixed case must
+ * match EIP-55 exactly (a typo in a mixed-case address is caught).
+ */
+export function normalizeAddress(address: string): string | undefined {
+  if (!ADDRESS.test(address)) return undefined;
+  const body = address.slice(2);
+  const checksummed = toChecksumAddress(address);
+  if (body === body.toLowerCase() || body === body.toUpperCase()) return checksummed;
+  return checksummed === address ? checksummed : undefined;
+}
+
+/** EIP-191 version 0x45: keccak256("\x19Ethereum Signed Message:\n" + byte length + message). */
+export function personalMessageHash(message: string | Uint8Array): Uint8Array {
+  const bytes = typeof message === "string" ? utf8ToBytes(message) : message;
+  const prefix = utf8ToBytes(`\x19Ethereum Signed Message:\n${bytes.length}`);
+  return keccak_256(concatBytes(prefix, bytes));
+}
+
+export function addressOfPublicKey(uncompressed: Uint8Array): string {
+  return toChecksumAddress(toHex(keccak_256(uncompressed.subarray(1)).subarray(12)));
+}
+
+const HALF_N = secp256k1.Point.CURVE().n / 2n;
+
+/**
+ * The checksummed address that made a 65-byte `r ‖ s ‖ v` signature over a
+ * 32-byte hash, or undefined when the signature is malformed or recovers
+ * nothing. `v` is 27/28 (or 0/1). High-s signatures are refused (EIP-2): each
+ * vote has exactly one valid signature encoding, so a replay cannot be dressed
+ * up as a different signature.
+ */
+export function recoverAddress(hash: Uint8Array, signature: string): string | undefined {
+  const sig = fromHex(signature);
+  if (sig?.length !== 65 || hash.length !== 32) return undefined;
+  const v = sig[64]!;
+  const recovery = v >= 27 ? v - 27 : v;
+  if (recovery !== 0 && recovery !== 1) return undefined;
+  try {
+    const parsed = secp256k1.Signature.fromBytes(sig.subarray(0, 64), "compact").addRecoveryBit(recovery);
+    if (parsed.s > HALF_N) return undefined;
+    return addressOfPublicKey(parsed.recoverPublicKey(hash).toBytes(false));
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * Casting a signed vote. Cheap checks first (the proposal, the choice, the
+ * window, the clock skew, the wallet's owner, the power at the snapshot, an
+ * earlier vote), then the signature, then the write: a transaction holding the
+ * proposal's stream row in share mode (so a close waits for it, and it sees a
+ * close that came first), appending VoteCast to a stream of its own. The
+ * unique (proposal, user) index of the inline votes projection decides a race
+ * between two votes of one voter: exactly one commits. Every refusal is a
+ * VoteRefused event (a security signal) and its own problem code.
+ */
+import { pgCode, type Sql } from "../../db/client.ts";
+import type { VOTE_REFUSALS } from "../../events/catalog/governance.ts";
+import { uuidv7 } from "../../events/ids.ts";
+import type { EventMetadata, Position } from "../../events/types.ts";
+import type { AppDeps } from "../app.ts";
+import { AppError, type ErrorCode } from "../http/errors.ts";
+import { solanaVoteText, type VoteFields, verifyVote, voteTypedData } from "./ballot.ts";
+import type { TypedData } from "./crypto/eip712.ts";
+import type { WalletChain } from "./crypto/siwe.ts";
+import type { PowerState } from "./power.ts";
+import { proposalStream } from "./proposal.ts";
+import { type VotingWindow, votingWindow } from "./queries.ts";
+import { lockStream } from "./streams.ts";
+import { normalizeWallet, walletByAddress } from "./wallets.ts";
+
+type Refusal = (typeof VOTE_REFUSALS)[number];
+const REFUSAL_CODES: Record<Refusal, ErrorCode> = {
+  wallet_not_linked: "wallet_not_linked",
+  no_voting_power: "no_voting_power",
+  already_voted: "already_voted",
+  voting_closed: "voting_closed",
+  bad_signature: "signature_invalid",
+  signed_at_skew: "signed_at_skew",
+  invalid_choice: "invalid_choice",
+};
+
+export const voteStream = (voteId: string) => `vote-${voteId}`;
+export const voterRefusalsStream = (userId: string) => `voterefusals-${userId}`;
+export const chainOf = (wallet: string): WalletChain => (wallet.startsWith("0x") ? "ethereum" : "solana");
+
+export interface VoteInput {
+  wallet: string;
+  choice: string;
+  reason?: string | undefined;
+  signature: string;
+  signedAt: number;
+}
+
+export interface VoteDeps extends AppDeps {
+  powerAt(at: Position): Promise<PowerState>;
+}
+
+export const chainIdFor = (deps: AppDeps, chain: WalletChain) =>
+  chain === "ethereum" ? String(deps.config.governance.chainId) : deps.config.governance.solanaCluster;
+
+/** What the voter signs for these fields: the typed data (Ethereum) or the text (Solana). */
+export function ballotFor(
+  deps: AppDeps,
+  chain: WalletChain,
+  v: VoteFields,
+  chainId = chainIdFor(deps, chain),
+): { typedData?: TypedData; message?: string } {
+  return chain === "ethereum"
+    ? { typedData: voteTypedData(Number(chainId), v) }
+    : { message: solanaVoteText(chainId, v) };
+}
+
+const isOpen = (p: VotingWindow, now: Date) =>
+  p.state === "active" && now >= new Date(p.votingStartsAt) && now < new Date(p.votingEndsAt);
+
+export async function castVote(
+  deps: VoteDeps,
+  userId: string,
+  proposalId: string,
+  input: VoteInput,
+  meta: EventMetadata,
+): Promise<{ voteId: string; power: number; choice: string; wallet: string }> {
+  const chain = chainOf(input.wallet);
+  const wallet = normalizeWallet(chain, input.wallet);
+  // Three independent reads at once: a vote's latency is mostly round trips.
+  const [p, owner, voted] = await Promise.all([
+    votingWindow(deps.db, proposalId),
+    wallet ? walletByAddress(deps.db, chain, wallet) : null,
+    hasVoted(deps.db, proposalId, userId),
+  ]);
+  if (!p) throw new AppError("not_found", "No such proposal");
+  const refuse = async (reason: Refusal): Promise<never> => {
+    await deps.store.append(
+      voterRefusalsStream(userId),
+      "any",
+      [{ type: "VoteRefused", data: { proposalId, userId, reason, chain } }],
+      meta,
+    );
+    throw new AppError(REFUSAL_CODES[reason], undefined, { ext: { reason } });
+  };
+  const now = deps.clock.now();
+  if (!p.choices.includes(input.choice)) return refuse("invalid_choice");
+  if (!isOpen(p, now) || !p.snapshot) return refuse("voting_closed");
+  if (Math.abs(input.signedAt - now.getTime() / 1000) > deps.config.governance.signedAtSkewSeconds)
+    return refuse("signed_at_skew");
+  if (!wallet || owner?.userId !== userId) return refuse("wallet_not_linked");
+  const power = (await deps.powerAt(p.snapshot)).get(userId) ?? 0;
+  if (power <= 0) return refuse("no_voting_power");
+  if (voted) return refuse("already_voted");
+  const fields: VoteFields = {
+    proposalId,
+    choice: input.choice,
+    voter: wallet,
+    signedAt: input.signedAt,
+    reason: input.reason ?? "",
+  };
+  const chainId = chainIdFor(deps, chain);
+  if (!verifyVote(chain, chainId, fields, input.signature)) return refuse("bad_signature");
+
+  const voteId = uuidv7();
+  let open = true;
+  try {
+    await deps.db.transaction(async (tx) => {
+      await lockStream(tx, proposalStream(proposalId), "SHARE");
+      const now2 = deps.clock.now();
+      const current = await votingWindow(tx, proposalId);
+      if (!current || !isOpen(current, now2)) {
+        open = false;
+        return;
+      }
+      const data = {
+        voteId,
+        proposalId,
+        userId,
+        chain,
+        wallet,
+        choice: fields.choice,
+        reason: fields.reason,
+        signedAt: fields.signedAt,
+        chainId,
+        signature: input.signature,
+        power,
+      };
+      await deps.store.appendIn(tx, voteStream(voteId), "no_stream", [{ type: "VoteCast", data }], meta);
+    });
+  } catch (err) {
+    if (pgCode(err) === "23505") return refuse("already_voted");
+    throw err;
+  }
+  if (!open) return refuse("voting_closed");
+  return { voteId, power, choice: input.choice, wallet };
+}
+
+async function hasVoted(sql: Sql, proposalId: string, userId: string): Promise<boolean> {
+  const rows = await sql.query("SELECT 1 FROM governance_votes WHERE proposal_id = $1 AND user_id = $2", [
+    proposalId,
+    userId,
+  ]);
+  return rows.length > 0;
+}
