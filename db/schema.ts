@@ -305,3 +305,40 @@ export const totpSecrets = pgTable("totp_secrets", {
   activeSecret: text("active_secret"),
   updatedAt: timestamp("updated_at", { withTimezone: true, precision: 3 }).notNull(),
 });
+
+/** Inline projection `audit_exports` (projections/audit-exports.ts): compliance exports and their outcome. */
+export const auditExports = pgTable(
+  "audit_exports",
+  {
+    exportId: uuid("export_id").primaryKey(),
+    requestedBy: text("requested_by").notNull(),
+    requestedAt: timestamp("requested_at", { withTimezone: true, precision: 3 }).notNull(),
+    rangeFrom: bigint("range_from", { mode: "number" }).notNull(),
+    rangeTo: bigint("range_to", { mode: "number" }).notNull(),
+    types: jsonb("types").$type<string[]>().notNull(),
+    streams: jsonb("streams").$type<string[]>().notNull(),
+    format: text("format").$type<"ndjson" | "csv">().notNull(),
+    previousSize: bigint("previous_size", { mode: "number" }),
+    status: text("status").$type<"queued" | "completed" | "failed">().notNull(),
+    events: bigint("events", { mode: "number" }),
+    bytes: bigint("bytes", { mode: "number" }),
+    sha256: text("sha256"),
+    checkpointSize: bigint("checkpoint_size", { mode: "number" }),
+    latestSize: bigint("latest_size", { mode: "number" }),
+    proof: text("proof").$type<"range" | "inclusion">(),
+    error: text("error"),
+    finishedAt: timestamp("finished_at", { withTimezone: true, precision: 3 }),
+    downloads: integer("downloads").notNull().default(0),
+    lastDownloadedAt: timestamp("last_downloaded_at", { withTimezone: true, precision: 3 }),
+    version: bigint("version", { mode: "number" }).notNull(),
+  },
+  (t) => [index("audit_exports_requested_at_idx").on(t.requestedAt, t.exportId)],
+);
+
+/** How far a running export got; written by the export job (operational, not a projection). */
+export const auditExportProgress = pgTable("audit_export_progress", {
+  exportId: uuid("export_id").primaryKey(),
+  done: bigint("done", { mode: "number" }).notNull(),
+  total: bigint("total", { mode: "number" }).notNull(),
+  updatedAt: timestamp("updated_at", { withTimezone: true, precision: 3 }).notNull(),
+});

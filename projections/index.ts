@@ -1,6 +1,7 @@
 /** Every projection Vigil maintains. Feature folders add theirs here. */
 import { alertsProjection } from "./alerts.ts";
 import { apiKeysProjection } from "./api-keys.ts";
+import { auditExportsProjection } from "./audit-exports.ts";
 import { emailTokensProjection } from "./email-tokens.ts";
 import { eventStatsProjection } from "./event-stats.ts";
 import { ipBansProjection } from "./ip-bans.ts";
@@ -22,6 +23,7 @@ export const allProjections: readonly Projection[] = [
   alertsProjection,
   apiKeysProjection,
   mfaProjection,
+  auditExportsProjection,
 ];
 
 export const inlineProjections = (ps: readonly Projection[] = allProjections) =>

@@ -2,6 +2,7 @@
 import { adminEvents } from "./admin.ts";
 import { apiKeyEvents } from "./api-keys.ts";
 import { Catalog } from "./catalog.ts";
+import { exportEvents } from "./exports.ts";
 import { identityEvents } from "./identity.ts";
 import { mfaEvents } from "./mfa.ts";
 import { securityEvents } from "./security.ts";
@@ -19,6 +20,7 @@ export const allEvents = [
   ...adminEvents,
   ...apiKeyEvents,
   ...mfaEvents,
+  ...exportEvents,
 ];
 
 export function createCatalog(): Catalog {
