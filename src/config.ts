@@ -17,6 +17,8 @@ export interface Config {
   /** Unset: embedded PGlite under `dataDir` (development and tests only). */
   databaseUrl: string | undefined;
   dataDir: string;
+  /** Where compliance export bundles are written (EXPORT_DIR); unset: `<dataDir>/exports`. */
+  exportDir: string | undefined;
   /** Unset: in-process queue and in-memory rate limits. */
   redisUrl: string | undefined;
   /** Unset: mail goes to the development outbox. */
@@ -138,6 +140,7 @@ const schema = z.object({
   HOST: z.string().trim().min(1).default("0.0.0.0"),
   DATABASE_URL: url(["postgres:", "postgresql:"]),
   DATA_DIR: z.string().trim().min(1).default("./data"),
+  EXPORT_DIR: optionalText,
   REDIS_URL: url(["redis:", "rediss:"]),
   SMTP_URL: url(["smtp:", "smtps:"]),
   MAIL_FROM: z.string().trim().min(3).default("Vigil <no-reply@localhost>"),
@@ -280,6 +283,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
+    exportDir: e.EXPORT_DIR,
     redisUrl: e.REDIS_URL,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
