@@ -1,10 +1,11 @@
 /** Inline projection `audit_exports`: each compliance export, its outcome and its downloads. */
-import type { EventOf } from "../events/catalog/index.ts";
+
 import type {
   AuditExportCompleted,
   AuditExportFailed,
   AuditExportRequested,
 } from "../events/catalog/exports.ts";
+import type { EventOf } from "../events/catalog/index.ts";
 import type { Projection } from "./types.ts";
 
 export const auditExportsProjection: Projection = {

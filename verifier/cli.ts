@@ -68,7 +68,10 @@ export async function main(
     }
     previous = await readFile(args.previous, "utf8");
   }
-  const result = await verifyBundle(createReadStream(args.bundle), { keys: await loadKeys(args.keys), previous });
+  const result = await verifyBundle(createReadStream(args.bundle), {
+    keys: await loadKeys(args.keys),
+    previous,
+  });
   if (result.ok) {
     out(result.summary);
     return 0;

@@ -15,8 +15,8 @@
  */
 import { hexToBytes } from "@noble/hashes/utils.js";
 import { canonicalEnvelope, GENESIS_HASH, linkHash, toHex } from "../events/envelope.ts";
-import type { EventMetadata } from "../events/types.ts";
 import { equalHashes, leafHash } from "../events/ledger/merkle.ts";
+import type { EventMetadata } from "../events/types.ts";
 import type { Findings } from "./checks.ts";
 import type { ExportedEvent, Manifest } from "./format.ts";
 import type { Parsed, RecordReader } from "./records.ts";
@@ -115,7 +115,8 @@ export class EventChecker {
       return fail(`${describe(e)} comes after position ${this.#last}: events are out of order or repeated`);
     }
     this.#last = e.position;
-    if (this.#types.size && !this.#types.has(e.type)) return fail(`${describe(e)} is of type ${e.type}, not exported`);
+    if (this.#types.size && !this.#types.has(e.type))
+      return fail(`${describe(e)} is of type ${e.type}, not exported`);
     if (this.#streamFilter.size && !this.#streamFilter.has(e.stream_id)) {
       return fail(`${describe(e)} is of a stream the export did not select`);
     }
@@ -142,9 +143,10 @@ export class EventChecker {
     }
     if (!this.#setLeaf(e.position, e.hash, describe(e))) return;
     this.positions.push(e.position);
-    let versions = this.#streams.get(e.stream_id);
-    if (!versions) this.#streams.set(e.stream_id, (versions = new Map()));
-    if (versions.has(e.stream_version)) return fail(`${describe(e)}: version ${e.stream_version} appears twice`);
+    const versions = this.#streams.get(e.stream_id) ?? new Map<number, Link>();
+    this.#streams.set(e.stream_id, versions);
+    if (versions.has(e.stream_version))
+      return fail(`${describe(e)}: version ${e.stream_version} appears twice`);
     versions.set(e.stream_version, { hash: e.hash, prev: e.prev_hash, position: e.position });
   }
 
@@ -186,9 +188,6 @@ export class EventChecker {
   /** After the last event: the count, the range coverage (range proofs), and the chains. */
   finish(): void {
     const m = this.manifest;
-    if (this.count !== m.events) {
-      this.#findings.fail("coverage", `the manifest lists ${m.events} events, the events file holds ${this.count}`);
-    }
     if (m.proof === "range") {
       const missing = this.#filled.indexOf(0);
       if (missing >= 0) {
@@ -197,6 +196,12 @@ export class EventChecker {
           `position ${m.from + missing} is missing: neither an exported event nor an omitted leaf`,
         );
       }
+    }
+    if (this.count !== m.events) {
+      this.#findings.fail(
+        "coverage",
+        `the manifest lists ${m.events} events, the events file holds ${this.count}`,
+      );
     }
     this.#checkChains();
   }
@@ -210,7 +215,10 @@ export class EventChecker {
         const v = sorted[i]!;
         const link = versions.get(v)!;
         if (v === 1 && link.prev !== genesis) {
-          this.#findings.fail("chain", `stream ${stream} v1 at position ${link.position} does not start from the genesis hash`);
+          this.#findings.fail(
+            "chain",
+            `stream ${stream} v1 at position ${link.position} does not start from the genesis hash`,
+          );
           return;
         }
         const next = sorted[i + 1];

@@ -3,8 +3,9 @@
  * manifest and the checkpoints), the Merkle proofs that tie the range to the
  * signed checkpoint root, and the consistency proofs between checkpoints.
  */
-import { base64 } from "@scure/base";
+
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
+import { base64 } from "@scure/base";
 import {
   equalHashes,
   rangeNodes,
@@ -58,7 +59,12 @@ const hashes = (list: unknown): Uint8Array[] | null => {
 };
 
 /** Range mode: the complete subtrees of [from, to), hashed from the leaves, lead to the checkpoint root. */
-function checkRange(c: EventChecker, proof: ProofFile & { mode: "range" }, cp: Checkpoint, f: Findings): void {
+function checkRange(
+  c: EventChecker,
+  proof: ProofFile & { mode: "range" },
+  cp: Checkpoint,
+  f: Findings,
+): void {
   const { from, to } = c.manifest;
   const expected = rangeNodes({ start: from, end: to });
   const given = Array.isArray(proof.subtrees) ? proof.subtrees : [];
@@ -159,7 +165,14 @@ export function checkConsistency(
   const why = consistent(file, checkpoint, latest);
   if (why) f.fail("consistency", why);
   if (previous === undefined) return;
-  const prev = openSigned(previous, verifiers, "previous", "the previous checkpoint", f, true) as Checkpoint | null;
+  const prev = openSigned(
+    previous,
+    verifiers,
+    "previous",
+    "the previous checkpoint",
+    f,
+    true,
+  ) as Checkpoint | null;
   if (!prev) return;
   if (prev.origin !== latest.origin) {
     f.fail("previous", `the previous checkpoint is of log ${JSON.stringify(prev.origin)}, not this one`);
@@ -168,7 +181,9 @@ export function checkConsistency(
   const against = prev.size === checkpoint.size ? checkpoint : latest;
   const whyPrev = consistent(file, prev, against);
   if (whyPrev) {
-    const hint = prev.size < latest.size ? ` (export again with previous: ${prev.size})` : "";
+    const hint = whyPrev.startsWith("no consistency proof")
+      ? ` (export again with previous: ${prev.size})`
+      : "";
     f.fail("previous", `${whyPrev}${hint}`);
   }
 }

@@ -48,7 +48,8 @@ function ndjsonReader(onRecord: (p: Parsed, n: number) => void): RecordReader {
     if (l === "") return;
     n++;
     const o = parseJson(l);
-    if (!o || typeof o !== "object" || Array.isArray(o)) onRecord({ ok: false, error: "is not a JSON object" }, n);
+    if (!o || typeof o !== "object" || Array.isArray(o))
+      onRecord({ ok: false, error: "is not a JSON object" }, n);
     else onRecord(toEvent(o as Record<string, unknown>), n);
   };
   return {

@@ -10,7 +10,7 @@
  */
 import { Readable } from "node:stream";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
 import { extract } from "tar-stream";
 import { type Checkpoint, type NoteVerifier, parseNote, parseVerifierKey } from "../events/ledger/note.ts";
 import { type Check, Findings } from "./checks.ts";
@@ -39,7 +39,7 @@ interface FileSeen {
 }
 
 export async function verifyBundle(
-  source: AsyncIterable<Uint8Array>,
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   opts: VerifyOptions = {},
 ): Promise<VerifyResult> {
   const findings = new Findings();
@@ -175,16 +175,29 @@ function finish(c: Collected): VerifyResult {
     }
   }
   if (checkpoint && checkpoint.size !== manifest.checkpoint) {
-    findings.fail("checkpoint", `${FILES.checkpoint} is of size ${checkpoint.size}, the manifest says ${manifest.checkpoint}`);
+    findings.fail(
+      "checkpoint",
+      `${FILES.checkpoint} is of size ${checkpoint.size}, the manifest says ${manifest.checkpoint}`,
+    );
   }
   if (latest && latest.size !== manifest.latest) {
-    findings.fail("checkpoint", `${FILES.latest} is of size ${latest.size}, the manifest says ${manifest.latest}`);
+    findings.fail(
+      "checkpoint",
+      `${FILES.latest} is of size ${latest.size}, the manifest says ${manifest.latest}`,
+    );
   }
 
   c.checker.finish();
   if (checkpoint) checkMerkle(c.checker, c.texts.get(FILES.proof), checkpoint, findings);
   if (checkpoint && latest) {
-    checkConsistency(c.texts.get(FILES.consistency), checkpoint, latest, c.opts.previous, verifiers, findings);
+    checkConsistency(
+      c.texts.get(FILES.consistency),
+      checkpoint,
+      latest,
+      c.opts.previous,
+      verifiers,
+      findings,
+    );
   }
   checkFiles(c);
 
@@ -225,7 +238,7 @@ function checkFiles(c: Collected): void {
     }
   }
   for (const name of listed.keys()) {
-    if (!c.seen.has(name)) c.findings.fail("manifest files", `${name} is in the manifest but not in the bundle`);
+    if (!c.seen.has(name))
+      c.findings.fail("manifest files", `${name} is in the manifest but not in the bundle`);
   }
 }
-

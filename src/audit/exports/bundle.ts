@@ -23,8 +23,8 @@ import {
   rangeNodes,
 } from "../../../events/ledger/merkle.ts";
 import {
-  CSV_HEADER,
   type ConsistencyFile,
+  CSV_HEADER,
   csvRow,
   type ExportedEvent,
   type ExportFormat,
@@ -142,7 +142,11 @@ async function rangeProof(view: LedgerView, from: number, to: number, size: numb
   return { mode: "range", treeSize: size, subtrees };
 }
 
-async function inclusionProofs(view: LedgerView, positions: readonly number[], size: number): Promise<ProofFile> {
+async function inclusionProofs(
+  view: LedgerView,
+  positions: readonly number[],
+  size: number,
+): Promise<ProofFile> {
   const proofs = [];
   for (const position of positions) {
     proofs.push({ position, path: hex(await view.rangeHashes(inclusionRanges(position, size))) });
@@ -198,7 +202,10 @@ export async function writeBundle(
       [FILES.proof, JSON.stringify(proof)],
       [FILES.checkpoint, checkpoint.note],
       [FILES.latest, latest.note],
-      [FILES.consistency, JSON.stringify(await consistency(view, checkpoint.size, latest.size, spec.previous))],
+      [
+        FILES.consistency,
+        JSON.stringify(await consistency(view, checkpoint.size, latest.size, spec.previous)),
+      ],
       [FILES.key, `${(await view.verifierKeys()).join("\n")}\n`],
     ];
     for (const [name, text] of small) {
@@ -207,7 +214,9 @@ export async function writeBundle(
       files.push({ name, sha256: bytesToHex(sha256(bytes)), bytes: bytes.length });
     }
     // Range proofs of an unfiltered export have nothing omitted; inclusion proofs never need the leaves.
-    const listed = files.filter((f) => f.name !== FILES.omitted || (proof.mode === "range" && omittedCount > 0));
+    const listed = files.filter(
+      (f) => f.name !== FILES.omitted || (proof.mode === "range" && omittedCount > 0),
+    );
     const manifest: Manifest = {
       origin: view.origin,
       id: spec.id,
@@ -246,7 +255,8 @@ async function consistency(
   previous: number | null | undefined,
 ): Promise<ConsistencyFile> {
   const from = [size];
-  if (previous !== null && previous !== undefined && previous !== size && previous < latest) from.push(previous);
+  if (previous !== null && previous !== undefined && previous !== size && previous < latest)
+    from.push(previous);
   const proofs = [];
   for (const f of from) {
     proofs.push({ from: f, to: latest, hashes: hex(await view.rangeHashes(consistencyRanges(f, latest))) });
