@@ -306,6 +306,53 @@ export const totpSecrets = pgTable("totp_secrets", {
   updatedAt: timestamp("updated_at", { withTimezone: true, precision: 3 }).notNull(),
 });
 
+/**
+ * The ledger (events/ledger/sequencer.ts): each event's dense position in log
+ * order. Written only by the sequencer, in the same transaction as its checkpoint.
+ */
+export const ledgerEntries = pgTable("ledger_entries", {
+  position: bigint("position", { mode: "number" }).primaryKey(),
+  eventId: uuid("event_id").notNull().unique("ledger_entries_event_id_key"),
+  logTxId: xid8("log_tx_id").notNull(),
+  logId: bigint("log_id", { mode: "number" }).notNull(),
+});
+
+/** The RFC 6962 tree's complete subtrees: `(level, idx)` covers leaves [idx·2^level, (idx+1)·2^level). */
+export const ledgerNodes = pgTable(
+  "ledger_nodes",
+  {
+    level: smallint("level").notNull(),
+    idx: bigint("idx", { mode: "number" }).notNull(),
+    hash: bytea("hash").notNull(),
+  },
+  (t) => [primaryKey({ name: "ledger_nodes_pkey", columns: [t.level, t.idx] })],
+);
+
+/** Signed checkpoints (C2SP tlog-checkpoint in a signed note), one per tree size. */
+export const ledgerCheckpoints = pgTable(
+  "ledger_checkpoints",
+  {
+    treeSize: bigint("tree_size", { mode: "number" }).primaryKey(),
+    rootHash: bytea("root_hash").notNull(),
+    note: text("note").notNull(),
+    keyId: text("key_id").notNull(),
+    signedAt: timestamp("signed_at", { withTimezone: true, precision: 3 }).notNull(),
+  },
+  (t) => [index("ledger_checkpoints_signed_at_idx").on(t.signedAt)],
+);
+
+/**
+ * Checkpoint signing keys (Ed25519), kept apart from the JWT keys. Secret keys
+ * are sealed with the ENCRYPTION_KEY keyring, AAD bound to the key id.
+ */
+export const ledgerKeys = pgTable("ledger_keys", {
+  keyId: text("key_id").primaryKey(),
+  name: text("name").notNull(),
+  publicKey: bytea("public_key").notNull(),
+  secretKeyEncrypted: text("secret_key_encrypted").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull(),
+  retiredAt: timestamp("retired_at", { withTimezone: true, precision: 3 }),
+
 /** Inline projection `audit_exports` (projections/audit-exports.ts): compliance exports and their outcome. */
 export const auditExports = pgTable(
   "audit_exports",

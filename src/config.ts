@@ -50,6 +50,35 @@ export interface Config {
   auth: AuthConfig;
   /** src/security/ratelimit: Redis when redisUrl is set, else in memory. */
   rateLimit: RateLimitConfig;
+  /** The Merkle ledger and its signed checkpoints (events/ledger). */
+  ledger: LedgerConfig;
+  /** How long operational tables keep rows (src/audit/retention.ts); never the log. */
+  retention: RetentionConfig;
+}
+
+export interface LedgerConfig {
+  /** Run the sequencer (in the process that runs the workers). */
+  enabled: boolean;
+  /** The checkpoint origin line and signing key name, e.g. `vigil.example.com/ledger`. */
+  origin: string;
+  /** Unset: checkpoints are only stored. Set: each one is also written here as a file. */
+  witnessDir: string | undefined;
+  /** A checkpoint at least this often while events arrive (ms). */
+  checkpointIntervalMs: number;
+  /** And at least every this many events. */
+  checkpointEveryEvents: number;
+}
+
+export interface RetentionConfig {
+  /** How often the pruning job runs (ms); 0 turns it off. */
+  intervalMs: number;
+  securitySignalsDays: number;
+  /** Sessions (and their refresh tokens) this long after they expired or were revoked. */
+  sessionsDays: number;
+  /** Email tokens this long after they were used, superseded, cancelled or expired. */
+  emailTokensDays: number;
+  /** MFA login challenges this long after they expired. */
+  mfaChallengesDays: number;
 }
 
 export interface RateLimitConfig {
@@ -185,6 +214,20 @@ const schema = z.object({
   RATE_LIMIT_EMAIL_PER_HOUR: intIn(1, 1_000_000, 3),
   RATE_LIMIT_USER_PER_MINUTE: intIn(1, 1_000_000_000, 100),
   RATE_LIMIT_API_KEY_PER_MINUTE: intIn(1, 1_000_000_000, 600),
+  LEDGER_ENABLED: bool(true),
+  CHECKPOINT_ORIGIN: z
+    .string()
+    .trim()
+    .regex(/^[^\s+]{1,200}$/, "no spaces or + (it is also the signing key's name)")
+    .optional(),
+  CHECKPOINT_WITNESS_DIR: optionalText,
+  CHECKPOINT_INTERVAL_MS: intIn(50, 1000, 1000),
+  CHECKPOINT_EVERY_EVENTS: intIn(1, 1000, 1000),
+  RETENTION_INTERVAL_MINUTES: intIn(0, 7 * 24 * 60, 60),
+  RETENTION_SECURITY_SIGNALS_DAYS: intIn(1, 3650, 90),
+  RETENTION_SESSIONS_DAYS: intIn(1, 3650, 30),
+  RETENTION_EMAIL_TOKENS_DAYS: intIn(1, 3650, 7),
+  RETENTION_MFA_CHALLENGES_DAYS: intIn(1, 3650, 1),
 });
 
 /** Decodes standard or URL-safe base64; undefined when it is not base64. */
@@ -330,6 +373,20 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         user: { limit: e.RATE_LIMIT_USER_PER_MINUTE, windowMs: MINUTE },
         apiKey: { limit: e.RATE_LIMIT_API_KEY_PER_MINUTE, windowMs: MINUTE },
       },
+    },
+    ledger: {
+      enabled: e.LEDGER_ENABLED,
+      origin: e.CHECKPOINT_ORIGIN ?? `${new URL(publicUrl).host}/vigil-ledger`,
+      witnessDir: e.CHECKPOINT_WITNESS_DIR,
+      checkpointIntervalMs: e.CHECKPOINT_INTERVAL_MS,
+      checkpointEveryEvents: e.CHECKPOINT_EVERY_EVENTS,
+    },
+    retention: {
+      intervalMs: e.RETENTION_INTERVAL_MINUTES * MINUTE,
+      securitySignalsDays: e.RETENTION_SECURITY_SIGNALS_DAYS,
+      sessionsDays: e.RETENTION_SESSIONS_DAYS,
+      emailTokensDays: e.RETENTION_EMAIL_TOKENS_DAYS,
+      mfaChallengesDays: e.RETENTION_MFA_CHALLENGES_DAYS,
     },
   };
 }

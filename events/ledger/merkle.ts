@@ -298,6 +298,14 @@ export class MerkleAccumulator {
     return this.#size;
   }
 
+  /** An independent copy: the sequencer works on one and keeps it only once its batch commits. */
+  clone(): MerkleAccumulator {
+    return new MerkleAccumulator(
+      this.#size,
+      this.#edge.map((e) => e.hash),
+    );
+  }
+
   /** Adds one leaf hash; returns the nodes that became complete, leaf first. */
   append(leaf: Hash): { level: number; index: number; hash: Hash }[] {
     const index = this.#size;
