@@ -352,6 +352,7 @@ export const ledgerKeys = pgTable("ledger_keys", {
   secretKeyEncrypted: text("secret_key_encrypted").notNull(),
   createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull(),
   retiredAt: timestamp("retired_at", { withTimezone: true, precision: 3 }),
+});
 
 /** Inline projection `audit_exports` (projections/audit-exports.ts): compliance exports and their outcome. */
 export const auditExports = pgTable(
