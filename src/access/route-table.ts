@@ -35,6 +35,9 @@ export const ROUTE_TABLE = [
   ["POST", "/v1/security/alerts/{id}/resolve", "security:write"],
   ["GET", "/v1/security/lockouts", "security:read"],
   ["POST", "/v1/security/lockouts/{userId}/clear", "security:write"],
+  ["POST", "/v1/audit/exports", "audit:export"],
+  ["GET", "/v1/audit/exports/{id}", "audit:export"],
+  ["GET", "/v1/audit/exports/{id}/bundle", "audit:export"],
 ] as const satisfies readonly (readonly [string, string, Permission])[];
 
 export type GuardedRoute = `${(typeof ROUTE_TABLE)[number][0]} ${(typeof ROUTE_TABLE)[number][1]}`;

@@ -3,8 +3,9 @@
  * failed; a completed export may be downloaded any number of times. Pure;
  * tested in exports.test.ts.
  */
-import type { EventOf } from "../../../events/catalog/index.ts";
+
 import type { AuditExportCompleted, AuditExportRequested } from "../../../events/catalog/exports.ts";
+import type { EventOf } from "../../../events/catalog/index.ts";
 import type { Evolver } from "../../../events/handle.ts";
 import type { NewEvent, StoredEvent } from "../../../events/types.ts";
 import { AppError } from "../../http/errors.ts";
