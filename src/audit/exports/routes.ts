@@ -38,7 +38,7 @@ const RequestSchema = z
       .optional()
       .openapi({ example: ["LoginFailed"] }),
     streams: z
-      .array(z.string().regex(/^[^\s,\u0000-\u001f]{1,200}$/, "a stream id (no spaces or commas)"))
+      .array(z.string().regex(/^[^\s,\p{Cc}]{1,200}$/u, "a stream id (no spaces or commas)"))
       .max(100)
       .optional(),
     format: z.enum(EXPORT_FORMATS).default("ndjson"),
