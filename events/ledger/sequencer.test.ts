@@ -46,7 +46,8 @@ for (const c of dbCases()) {
 
     it("gives every event a dense position in log order and the tree the log's root", async () => {
       const { db, store, seq } = await setup();
-      for (let i = 0; i < 40; i++) await store.append(`counter-${i % 3}`, "any", [inc(i + 1), inc(i + 2)], meta);
+      for (let i = 0; i < 40; i++)
+        await store.append(`counter-${i % 3}`, "any", [inc(i + 1), inc(i + 2)], meta);
       await drain(seq);
       const entries = await db.query<{ position: number; event_id: string }>(
         "SELECT position, event_id FROM ledger_entries ORDER BY position",

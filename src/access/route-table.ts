@@ -35,6 +35,14 @@ export const ROUTE_TABLE = [
   ["POST", "/v1/security/alerts/{id}/resolve", "security:write"],
   ["GET", "/v1/security/lockouts", "security:read"],
   ["POST", "/v1/security/lockouts/{userId}/clear", "security:write"],
+  ["GET", "/v1/audit/checkpoints/latest", "audit:read"],
+  ["GET", "/v1/audit/checkpoints", "audit:read"],
+  ["GET", "/v1/audit/checkpoint-keys", "audit:read"],
+  ["GET", "/v1/audit/proofs/inclusion", "audit:read"],
+  ["GET", "/v1/audit/proofs/consistency", "audit:read"],
+  ["GET", "/v1/audit/events", "audit:read"],
+  ["GET", "/v1/audit/streams/{streamId}", "audit:read"],
+  ["GET", "/v1/audit/streams/{streamId}/state", "audit:read"],
 ] as const satisfies readonly (readonly [string, string, Permission])[];
 
 export type GuardedRoute = `${(typeof ROUTE_TABLE)[number][0]} ${(typeof ROUTE_TABLE)[number][1]}`;
