@@ -11,6 +11,7 @@
 import { asyncProjections } from "../projections/index.ts";
 import { runProjections } from "../projections/runner.ts";
 import { coreRoutes, createMailer, createQueue, startWorkers } from "../workers/index.ts";
+import { startAuditWork } from "./audit/background.ts";
 import { jobHandlers, jobRoutes } from "./features.ts";
 import type { RuntimeExtension } from "./runtime.ts";
 
@@ -68,5 +69,8 @@ export function background(opts: BackgroundOptions = {}): RuntimeExtension {
     rt.onClose(async () => {
       await Promise.all(projections.map((p) => p.stop()));
     });
+    // The ledger's sequencer and the retention job (src/audit/background.ts).
+    const audit = startAuditWork(deps, { pollMs: opts.pollMs });
+    rt.onClose(() => audit.stop());
   };
 }

@@ -73,6 +73,8 @@ export interface RetentionConfig {
   /** How often the pruning job runs (ms); 0 turns it off. */
   intervalMs: number;
   securitySignalsDays: number;
+  /** RateLimitExceeded rows of `security_signals`: the evidence of refused requests. */
+  rateLimitEvidenceDays: number;
   /** Sessions (and their refresh tokens) this long after they expired or were revoked. */
   sessionsDays: number;
   /** Email tokens this long after they were used, superseded, cancelled or expired. */
@@ -225,6 +227,7 @@ const schema = z.object({
   CHECKPOINT_EVERY_EVENTS: intIn(1, 1000, 1000),
   RETENTION_INTERVAL_MINUTES: intIn(0, 7 * 24 * 60, 60),
   RETENTION_SECURITY_SIGNALS_DAYS: intIn(1, 3650, 90),
+  RETENTION_RATE_LIMIT_EVIDENCE_DAYS: intIn(1, 3650, 30),
   RETENTION_SESSIONS_DAYS: intIn(1, 3650, 30),
   RETENTION_EMAIL_TOKENS_DAYS: intIn(1, 3650, 7),
   RETENTION_MFA_CHALLENGES_DAYS: intIn(1, 3650, 1),
@@ -384,6 +387,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     retention: {
       intervalMs: e.RETENTION_INTERVAL_MINUTES * MINUTE,
       securitySignalsDays: e.RETENTION_SECURITY_SIGNALS_DAYS,
+      rateLimitEvidenceDays: e.RETENTION_RATE_LIMIT_EVIDENCE_DAYS,
       sessionsDays: e.RETENTION_SESSIONS_DAYS,
       emailTokensDays: e.RETENTION_EMAIL_TOKENS_DAYS,
       mfaChallengesDays: e.RETENTION_MFA_CHALLENGES_DAYS,

@@ -8,6 +8,7 @@ import type { Mailer } from "../workers/email.ts";
 import type { JobHandler, JobQueue } from "../workers/queue.ts";
 import { accessFeature } from "./access/feature.ts";
 import type { AppDeps, Feature } from "./app.ts";
+import { auditFeature } from "./audit/feature.ts";
 import { exportJobRoutes, exportsFeature, exportsJobHandlers } from "./audit/exports/feature.ts";
 import { identityJobHandlers, identityJobRoutes } from "./identity/email-routes.ts";
 import { identityFeature } from "./identity/feature.ts";
@@ -15,7 +16,13 @@ import { securityFeature } from "./security/feature.ts";
 import { securityJobHandlers, securityJobRoutes } from "./security/threats/jobs.ts";
 
 // Security first: its ban check on /v1/auth/* must be added before the auth routes.
-export const features: Feature[] = [securityFeature, identityFeature, accessFeature, exportsFeature];
+export const features: Feature[] = [
+  securityFeature,
+  identityFeature,
+  accessFeature,
+  auditFeature,
+  exportsFeature,
+];
 
 /** Event → job routes the features contribute (emails, alerts); see workers/dispatcher.ts. */
 export const jobRoutes: JobRoute[] = [...identityJobRoutes, ...securityJobRoutes, ...exportJobRoutes];

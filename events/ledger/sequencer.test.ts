@@ -2,7 +2,7 @@ import { ed25519 } from "@noble/curves/ed25519.js";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../../db/client.ts";
 import { inc, meta, testCatalog } from "../../test/fixtures/events.ts";
-import { dbCases, pgliteDb } from "../../test/helpers/db.ts";
+import { dbCases, pgliteDb, settle } from "../../test/helpers/db.ts";
 import { createEventStore } from "../store.ts";
 import { leafHash, rootOfLeaves, verifyConsistency, verifyInclusion } from "./merkle.ts";
 import { ed25519VerifierKey, openCheckpoint, parseVerifierKey, signNote } from "./note.ts";
@@ -20,7 +20,9 @@ async function logLeaves(db: Db): Promise<Uint8Array[]> {
   return rows.map((r) => leafHash(new Uint8Array(r.hash)));
 }
 
-async function drain(seq: { step(): Promise<number> }): Promise<void> {
+/** Sequences everything committed (waiting for the fence: the server is shared). */
+async function drain(seq: { step(): Promise<number> }, db: Db): Promise<void> {
+  await settle(db);
   while ((await seq.step()) > 0);
 }
 
@@ -48,7 +50,7 @@ for (const c of dbCases()) {
       const { db, store, seq } = await setup();
       for (let i = 0; i < 40; i++)
         await store.append(`counter-${i % 3}`, "any", [inc(i + 1), inc(i + 2)], meta);
-      await drain(seq);
+      await drain(seq, db);
       const entries = await db.query<{ position: number; event_id: string }>(
         "SELECT position, event_id FROM ledger_entries ORDER BY position",
       );
@@ -72,7 +74,7 @@ for (const c of dbCases()) {
     it("signs a checkpoint at most every N events, verifiable with the public key", async () => {
       const { db, store, seq } = await setup({ checkpointEveryEvents: 10, checkpointIntervalMs: 60_000 });
       for (let i = 0; i < 25; i++) await store.append("counter-a", "any", [inc(i + 1)], meta);
-      await drain(seq);
+      await drain(seq, db);
       const cps = await db.query<{ tree_size: number; note: string }>(
         "SELECT tree_size, note FROM ledger_checkpoints ORDER BY tree_size",
       );
@@ -93,12 +95,12 @@ for (const c of dbCases()) {
       let t = Date.parse("2026-01-01T00:00:00Z");
       const { db, store, seq } = await setup({ clock: () => new Date(t), checkpointIntervalMs: 1000 });
       await store.append("counter-a", "any", [inc()], meta);
-      await drain(seq);
+      await drain(seq, db);
       // The first batch is signed at once: nothing was signed for a long time.
       expect(await seq.checkpointIfDue()).toBeUndefined();
       await store.append("counter-a", "any", [inc()], meta);
       t += 500;
-      await drain(seq);
+      await drain(seq, db);
       expect(await seq.checkpointIfDue()).toBeUndefined();
       t += 600;
       expect(await seq.checkpointIfDue()).toMatchObject({ size: 2 });
@@ -109,16 +111,17 @@ for (const c of dbCases()) {
     it("a restarted sequencer continues the same tree", async () => {
       const { db, store, seq } = await setup();
       for (let i = 0; i < 13; i++) await store.append("counter-a", "any", [inc(i + 1)], meta);
-      await drain(seq);
+      await drain(seq, db);
       const again = createSequencer({ db, origin: ORIGIN, sign, batchSize: 5 });
       for (let i = 0; i < 20; i++) await store.append("counter-b", "any", [inc(i + 1)], meta);
-      await drain(again);
+      await drain(again, db);
       const leaves = await logLeaves(db);
       expect(await rootAt(db, 33)).toEqual(rootOfLeaves(leaves));
       // The first instance's view is stale now: its next batch is refused, and it recovers.
       await store.append("counter-c", "any", [inc()], meta);
+      await settle(db);
       await expect(seq.step()).rejects.toThrow(/another sequencer/);
-      await drain(seq);
+      await drain(seq, db);
       expect(await ledgerSize(db)).toBe(34);
       expect(await rootAt(db, 34)).toEqual(rootOfLeaves(await logLeaves(db)));
     });

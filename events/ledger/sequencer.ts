@@ -261,13 +261,40 @@ export interface RunningSequencer {
 }
 
 /**
+ * A Db over one session: the sequencer works on the connection that holds its
+ * lock, so if that session dies the work stops with it (and the standby, which
+ * then gets the lock, carries on). PGlite has a single connection shared with
+ * the whole app, so there the ordinary Db is used (and the lock excludes nothing).
+ */
+function sessionDb(db: Db, conn: Sql): Db {
+  if (db.kind === "pglite") return db;
+  return {
+    kind: db.kind,
+    query: (text, params) => conn.query(text, params),
+    async transaction(fn) {
+      await conn.query("BEGIN");
+      try {
+        const out = await fn(conn);
+        await conn.query("COMMIT");
+        return out;
+      } catch (err) {
+        await conn.query("ROLLBACK").catch(() => {});
+        throw err;
+      }
+    },
+    reserve: (fn) => fn(conn),
+    close: async () => {},
+  };
+}
+
+/**
  * Runs the sequencer under its advisory lock until stopped. Caught up, it polls
  * the log's tail every `pollMs` (one index probe that returns nothing); with a
- * backlog it reads batch after batch without sleeping.
+ * backlog it reads batch after batch without sleeping. `exclusive: false`
+ * skips the lock (tests racing two sequencers on purpose).
  */
 export function runSequencer(opts: SequencerOptions & { exclusive?: boolean }): RunningSequencer {
   const pollMs = opts.pollMs ?? 25;
-  const seq = createSequencer(opts);
   let stopped = false;
   let poked = false;
   let wake: (() => void) | undefined;
@@ -288,7 +315,8 @@ export function runSequencer(opts: SequencerOptions & { exclusive?: boolean }): 
       };
     });
 
-  const work = async () => {
+  /** Sequences until stopped; returns (to re-acquire the lock) when `alive` says the session is gone. */
+  const work = async (seq: Sequencer, alive: () => Promise<boolean>) => {
     while (!stopped) {
       let n = 0;
       try {
@@ -296,16 +324,17 @@ export function runSequencer(opts: SequencerOptions & { exclusive?: boolean }): 
         if (n === 0) await seq.checkpointIfDue();
       } catch (err) {
         if (!(err instanceof StaleSequencerError)) opts.onError?.(err);
+        if (!(await alive())) return;
         await sleep(pollMs * 4);
       }
       if (n === 0 && !stopped) await sleep(pollMs);
     }
   };
 
-  const loop =
-    opts.exclusive === false
-      ? work()
-      : opts.db.reserve(async (conn) => {
+  const exclusive = async () => {
+    while (!stopped) {
+      try {
+        await opts.db.reserve(async (conn) => {
           // Standby until the lock is ours: exactly one sequencer in the cluster.
           while (!stopped) {
             const [row] = await conn.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS ok`);
@@ -313,12 +342,26 @@ export function runSequencer(opts: SequencerOptions & { exclusive?: boolean }): 
             await sleep(Math.max(pollMs * 8, 200));
           }
           if (stopped) return;
+          const seq = createSequencer({ ...opts, db: sessionDb(opts.db, conn) });
+          const alive = () =>
+            conn.query("SELECT 1").then(
+              () => true,
+              () => false,
+            );
           try {
-            await work();
+            await work(seq, alive);
           } finally {
-            await conn.query(`SELECT pg_advisory_unlock(${LOCK_KEY})`);
+            await conn.query(`SELECT pg_advisory_unlock(${LOCK_KEY})`).catch(() => {});
           }
         });
+      } catch (err) {
+        opts.onError?.(err);
+      }
+      if (!stopped) await sleep(Math.max(pollMs * 8, 200));
+    }
+  };
+
+  const loop = opts.exclusive === false ? work(createSequencer(opts), async () => true) : exclusive();
 
   return {
     poke: () => {

@@ -59,15 +59,17 @@ export async function rootAt(sql: Sql, size: number): Promise<Hash> {
 export interface InclusionAt {
   leafHash: Hash;
   proof: Hash[];
+  rootHash: Hash;
 }
 
-/** Leaf `index`'s hash and audit path in the tree of `size` (the caller checks index < size ≤ ledger size). */
+/** Leaf `index`'s hash, audit path and the root of the tree of `size` (the caller checks index < size ≤ ledger size). */
 export async function inclusionAt(sql: Sql, index: number, size: number): Promise<InclusionAt> {
   const ranges = inclusionRanges(index, size);
-  const lookup = await fetchNodes(sql, [{ level: 0, index }, ...nodesFor(ranges)]);
+  const whole = { start: 0, end: size };
+  const lookup = await fetchNodes(sql, [{ level: 0, index }, ...nodesFor([...ranges, whole])]);
   const leafHash = lookup(0, index);
   if (!leafHash) throw new Error(`ledger leaf ${index} is missing`);
-  return { leafHash, proof: ranges.map((r) => rangeHash(r, lookup)) };
+  return { leafHash, proof: ranges.map((r) => rangeHash(r, lookup)), rootHash: rangeHash(whole, lookup) };
 }
 
 export interface ConsistencyAt {

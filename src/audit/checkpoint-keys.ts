@@ -134,3 +134,31 @@ export function checkpointKeys(opts: {
     },
   };
 }
+
+/** `keys rotate-encryption`: re-seals every checkpoint key under the keyring's current key. */
+export async function resealCheckpointKeys(
+  db: Db,
+  keyring: Keyring,
+): Promise<{ rows: number; resealed: number; undecryptable: number }> {
+  const rows = await db.query<{ key_id: string; secret_key_encrypted: string }>(
+    "SELECT key_id, secret_key_encrypted FROM ledger_keys",
+  );
+  let resealed = 0;
+  let undecryptable = 0;
+  for (const r of rows) {
+    if (!keyring.needsReencrypt(r.secret_key_encrypted)) continue;
+    let secret: Uint8Array;
+    try {
+      secret = await keyring.decrypt(r.secret_key_encrypted, aadFor(r.key_id));
+    } catch {
+      undecryptable++;
+      continue;
+    }
+    await db.query("UPDATE ledger_keys SET secret_key_encrypted = $2 WHERE key_id = $1", [
+      r.key_id,
+      await keyring.encrypt(secret, aadFor(r.key_id)),
+    ]);
+    resealed++;
+  }
+  return { rows: rows.length, resealed, undecryptable };
+}

@@ -9,8 +9,10 @@
  *       Re-seals every secret at rest (TOTP secrets, JWT private keys) under the
  *       current ENCRYPTION_KEY (the first of `id:base64,...`). Idempotent.
  */
+
 import type { EventMetadata } from "../../events/types.ts";
 import { grantRole } from "../admin/commands.ts";
+import { resealCheckpointKeys } from "../audit/checkpoint-keys.ts";
 import type { AuthDeps } from "../auth/deps.ts";
 import type { Keyring } from "../crypto/aead.ts";
 import { randomToken } from "../crypto/random.ts";
@@ -115,11 +117,15 @@ export async function cmdKeysRotateEncryption(d: AccessCliDeps): Promise<number>
   d.out(
     `totp secrets: ${totp.rows} rows, ${totp.reencrypted} re-encrypted, ${totp.alreadyCurrent} already current`,
   );
+  const checkpoint = await resealCheckpointKeys(deps.db, keyring);
+  d.out(
+    `checkpoint signing keys: ${checkpoint.rows} rows, ${checkpoint.resealed} re-encrypted, ${checkpoint.undecryptable} undecryptable`,
+  );
   const jwt = await rotateJwtKeys(deps, keyring);
   d.out(
     `jwt signing keys: ${jwt.rows} rows, ${jwt.reencrypted} re-encrypted, ${jwt.alreadyCurrent} already current, ${jwt.undecryptable} undecryptable`,
   );
-  if (jwt.undecryptable > 0) {
+  if (jwt.undecryptable > 0 || checkpoint.undecryptable > 0) {
     d.out(
       "keys no key of the ring decrypts are left as they are (retired dev keys, or a key missing from the ring)",
     );

@@ -10,6 +10,7 @@
  *   admin create --email <address> [--force]
  *                           create the first admin; prints a one-time set-password link
  *   keys rotate-encryption  re-encrypt secrets at rest under the current ENCRYPTION_KEY
+ *   keys rotate-checkpoint  retire the ledger's checkpoint signing key and make a new one
  *
  * It uses DATABASE_URL, or the embedded PGlite under DATA_DIR (./data) — which
  * only one process can open at a time, so stop the server first in that mode.

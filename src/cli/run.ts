@@ -9,8 +9,9 @@ import {
   cmdReplayVerify,
   cmdVerify,
 } from "./commands.ts";
+import { cmdKeysRotateCheckpoint } from "./ledger.ts";
 
-export const USAGE = `usage: npm run cli -- <migrate | verify | replay --verify | rebuild <projection> | catalog [--json] | outbox [--limit N] | admin create --email <address> [--force] | keys rotate-encryption>`;
+export const USAGE = `usage: npm run cli -- <migrate | verify | replay --verify | rebuild <projection> | catalog [--json] | outbox [--limit N] | admin create --email <address> [--force] | keys rotate-encryption | keys rotate-checkpoint>`;
 
 export async function runCli(
   argv: readonly string[],
@@ -37,6 +38,9 @@ export async function runCli(
       if (rest[0] !== "create" || !deps.authDeps) break;
       return cmdAdminCreate({ authDeps: deps.authDeps, out: deps.out }, rest.slice(1));
     case "keys":
+      if (rest[0] === "rotate-checkpoint" && deps.authDeps) {
+        return cmdKeysRotateCheckpoint({ authDeps: deps.authDeps, out: deps.out });
+      }
       if (rest[0] !== "rotate-encryption" || !deps.authDeps) break;
       return cmdKeysRotateEncryption({ authDeps: deps.authDeps, out: deps.out });
   }
