@@ -3,7 +3,7 @@
  * background workers (the dispatcher turns the request into an `audit.export`
  * job on the queue: in-process on the embedded default, BullMQ on Redis with
  * Postgres when TEST_DATABASE_URL and TEST_REDIS_URL are set), the ledger's
- * sequencer signing checkpoints, the bundle downloaded and verified offline,
+ * sequencer (run by the runtime) signing checkpoints, the bundle downloaded and verified offline,
  * by the verifier and by the `vigil-verify` program itself.
  */
 import { execFile } from "node:child_process";
@@ -15,7 +15,6 @@ import { promisify } from "node:util";
 import { serve } from "@hono/node-server";
 import { afterEach, describe, expect, it } from "vitest";
 import { uuidv7 } from "../../../events/ids.ts";
-import { runSequencer } from "../../../events/ledger/sequencer.ts";
 import { systemMeta } from "../../../test/fixtures/events.ts";
 import { type LiveRuntime, runtimeCases, startLiveRuntime } from "../../../test/helpers/runtime.ts";
 import { verifyBundle } from "../../../verifier/verify.ts";
@@ -23,7 +22,6 @@ import { createApp } from "../../app.ts";
 import { features } from "../../features.ts";
 import { PASSWORD } from "../../identity/testing.ts";
 import { userStream } from "../../identity/user.ts";
-import { checkpointKeys } from "../checkpoint-keys.ts";
 
 const run = promisify(execFile);
 
@@ -40,23 +38,13 @@ describe.each(runtimeCases())("compliance export end to end on $name", (rc) => {
 
   it("request, job with progress, download, offline verification; events carry the actor; hostile input refused", async () => {
     dir = await mkdtemp(join(tmpdir(), "vigil-export-e2e-"));
-    live = await startLiveRuntime(rc, { EXPORT_DIR: dir, ADMIN_REQUIRE_MFA: "false" });
-    const { rt } = live;
-    const { deps } = rt;
-    const origin = rt.config.ledger.origin;
-    const keys = checkpointKeys({
-      db: deps.db,
-      keyring: deps.auth!.keyring,
-      name: origin,
-      clock: deps.clock,
+    // The runtime runs the ledger's sequencer with the other background work.
+    live = await startLiveRuntime(rc, {
+      EXPORT_DIR: dir,
+      ADMIN_REQUIRE_MFA: "false",
+      CHECKPOINT_INTERVAL_MS: "50",
     });
-    const sequencer = runSequencer({
-      db: deps.db,
-      origin,
-      sign: keys.sign,
-      checkpointIntervalMs: 50,
-      pollMs: 10,
-    });
+    const { deps } = live.rt;
     let listening: (port: number) => void = () => {};
     const port = new Promise<number>((r) => {
       listening = r;
@@ -65,10 +53,7 @@ describe.each(runtimeCases())("compliance export end to end on $name", (rc) => {
     const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, (info) =>
       listening(info.port),
     );
-    stop = async () => {
-      await new Promise<void>((r) => server.close(() => r()));
-      await sequencer.stop();
-    };
+    stop = () => new Promise<void>((r) => server.close(() => r()));
     const base = `http://127.0.0.1:${await port}`;
     const call = async (method: string, path: string, token?: string, body?: unknown) => {
       const res = await fetch(`${base}${path}`, {
@@ -175,7 +160,8 @@ describe.each(runtimeCases())("compliance export end to end on $name", (rc) => {
     const tar = new Uint8Array(await download.arrayBuffer());
     const file = join(dir, "downloaded.tar");
     await writeFile(file, tar);
-    const key = (await keys.current()).verifierKey;
+    // The auditor pins the key Vigil publishes.
+    const key = (await (await call("GET", "/.well-known/vigil-checkpoint-key")).text()).trim();
     const verdict = await verifyBundle(createReadStream(file), { keys: [key] });
     expect(verdict).toMatchObject({ ok: true, events: size });
 

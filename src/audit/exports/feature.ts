@@ -4,8 +4,7 @@
  * manifests with the checkpoint key (src/audit/checkpoint-keys.ts).
  */
 import type { AppDeps, Feature } from "../../app.ts";
-import { requireAuthDeps } from "../../auth/deps.ts";
-import { checkpointKeys } from "../checkpoint-keys.ts";
+import { checkpointKeysFor } from "../feature.ts";
 import type { LedgerView } from "./bundle.ts";
 import { exportDir, exportJobHandlers } from "./job.ts";
 import { ledgerView } from "./ledger-view.ts";
@@ -19,17 +18,9 @@ const services = new WeakMap<AppDeps, { view: LedgerView; dir: string }>();
 export function exportServices(appDeps: AppDeps): { view: LedgerView; dir: string } {
   let s = services.get(appDeps);
   if (!s) {
-    const deps = requireAuthDeps(appDeps);
-    const keys = checkpointKeys({
-      db: deps.db,
-      keyring: deps.auth.keyring,
-      name: deps.config.ledger.origin,
-      clock: deps.clock,
-    });
-    s = {
-      view: ledgerView({ db: deps.db, origin: deps.config.ledger.origin, keys }),
-      dir: exportDir(deps.config),
-    };
+    const { db, config } = appDeps;
+    const keys = checkpointKeysFor(appDeps);
+    s = { view: ledgerView({ db, origin: config.ledger.origin, keys }), dir: exportDir(config) };
     services.set(appDeps, s);
   }
   return s;

@@ -10,6 +10,7 @@ import { nodesFor, rangeHash } from "../../../events/ledger/merkle.ts";
 import { fetchNodes } from "../../../events/ledger/tree-store.ts";
 import type { ExportedEvent } from "../../../verifier/format.ts";
 import type { CheckpointKeys } from "../checkpoint-keys.ts";
+import { latestCheckpoint } from "../ledger.ts";
 import { ExportError, type LedgerView, type SignedCheckpoint } from "./bundle.ts";
 
 interface Row {
@@ -37,13 +38,6 @@ export function ledgerView(opts: {
 }): LedgerView {
   const { db } = opts;
   const batch = opts.batch ?? EXPORT_BATCH;
-  const checkpoint = async (where: string, params: unknown[]): Promise<SignedCheckpoint | null> => {
-    const [row] = await db.query<{ tree_size: number; note: string }>(
-      `SELECT tree_size, note FROM ledger_checkpoints ${where} LIMIT 1`,
-      params,
-    );
-    return row ? { size: Number(row.tree_size), note: row.note } : null;
-  };
   return {
     origin: opts.origin,
     async *events(from, to) {
@@ -79,8 +73,17 @@ export function ledgerView(opts: {
         yield out;
       }
     },
-    latestCheckpoint: () => checkpoint("ORDER BY tree_size DESC", []),
-    checkpointCovering: (size) => checkpoint("WHERE tree_size >= $1 ORDER BY tree_size", [size]),
+    async latestCheckpoint() {
+      const cp = await latestCheckpoint(db);
+      return cp ? { size: cp.treeSize, note: cp.note } : null;
+    },
+    async checkpointCovering(size) {
+      const [row] = await db.query<{ tree_size: number; note: string }>(
+        "SELECT tree_size, note FROM ledger_checkpoints WHERE tree_size >= $1 ORDER BY tree_size LIMIT 1",
+        [size],
+      );
+      return row ? { size: Number(row.tree_size), note: row.note } : null;
+    },
     async rangeHashes(ranges) {
       const lookup = await fetchNodes(db, nodesFor(ranges));
       return ranges.map((r) => rangeHash(r, lookup));
