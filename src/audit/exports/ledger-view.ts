@@ -11,7 +11,7 @@ import { fetchNodes } from "../../../events/ledger/tree-store.ts";
 import type { ExportedEvent } from "../../../verifier/format.ts";
 import type { CheckpointKeys } from "../checkpoint-keys.ts";
 import { latestCheckpoint } from "../ledger.ts";
-import { ExportError, type LedgerView, type SignedCheckpoint } from "./bundle.ts";
+import { ExportError, type LedgerView } from "./bundle.ts";
 
 interface Row {
   position: number;
