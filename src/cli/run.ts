@@ -9,13 +9,14 @@ import {
   cmdReplayVerify,
   cmdVerify,
 } from "./commands.ts";
+import { cmdExport, type ExportCliDeps, stderrProgress } from "./export.ts";
 import { cmdKeysRotateCheckpoint } from "./ledger.ts";
 
-export const USAGE = `usage: npm run cli -- <migrate | verify | replay --verify | rebuild <projection> | catalog [--json] | outbox [--limit N] | admin create --email <address> [--force] | keys rotate-encryption | keys rotate-checkpoint>`;
+export const USAGE = `usage: npm run cli -- <migrate | verify | replay --verify | rebuild <projection> | catalog [--json] | outbox [--limit N] | admin create --email <address> [--force] | keys rotate-encryption | keys rotate-checkpoint | export --from <position|time> [--to …] [--types …] [--streams …] [--format ndjson|csv] [--previous N] [--out file]>`;
 
 export async function runCli(
   argv: readonly string[],
-  deps: CliDeps & Partial<AccessCliDeps>,
+  deps: CliDeps & Partial<AccessCliDeps> & { exportProgress?: ExportCliDeps["progress"] },
 ): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -37,6 +38,12 @@ export async function runCli(
     case "admin":
       if (rest[0] !== "create" || !deps.authDeps) break;
       return cmdAdminCreate({ authDeps: deps.authDeps, out: deps.out }, rest.slice(1));
+    case "export":
+      if (!deps.authDeps) break;
+      return cmdExport(
+        { authDeps: deps.authDeps, out: deps.out, progress: deps.exportProgress ?? stderrProgress },
+        rest,
+      );
     case "keys":
       if (rest[0] === "rotate-checkpoint" && deps.authDeps) {
         return cmdKeysRotateCheckpoint({ authDeps: deps.authDeps, out: deps.out });

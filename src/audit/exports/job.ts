@@ -51,6 +51,8 @@ export interface ExportJobDeps {
   logger: Pick<Logger, "info" | "warn">;
   view: LedgerView;
   dir: string;
+  /** Called with every batch (the CLI's progress bar); the table is written at most every 250 ms. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 interface ExportRow {
@@ -111,6 +113,7 @@ export async function runExport(deps: ExportJobDeps, exportId: string, causation
     },
     bundlePath(deps.dir, exportId),
     async (done, total) => {
+      deps.onProgress?.(done, total);
       const now = deps.clock.now();
       if (done < total && now.getTime() - last < PROGRESS_EVERY_MS) return;
       last = now.getTime();
