@@ -15,6 +15,7 @@
  */
 import type { Db, Sql } from "../../db/client.ts";
 import { advanceCheckpoint, loadCheckpoint } from "../../projections/checkpoints.ts";
+import { wakeableSleep } from "../../projections/wake.ts";
 import { comparePositions, type Position } from "../types.ts";
 import { type Hash, leafHash, MerkleAccumulator } from "./merkle.ts";
 import { formatCheckpoint } from "./note.ts";
@@ -296,24 +297,7 @@ function sessionDb(db: Db, conn: Sql): Db {
 export function runSequencer(opts: SequencerOptions & { exclusive?: boolean }): RunningSequencer {
   const pollMs = opts.pollMs ?? 25;
   let stopped = false;
-  let poked = false;
-  let wake: (() => void) | undefined;
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (poked) {
-        poked = false;
-        return resolve();
-      }
-      const t = setTimeout(() => {
-        wake = undefined;
-        resolve();
-      }, ms);
-      wake = () => {
-        clearTimeout(t);
-        wake = undefined;
-        resolve();
-      };
-    });
+  const { sleep, poke } = wakeableSleep();
 
   /** Sequences until stopped; returns (to re-acquire the lock) when `alive` says the session is gone. */
   const work = async (seq: Sequencer, alive: () => Promise<boolean>) => {
@@ -364,13 +348,10 @@ export function runSequencer(opts: SequencerOptions & { exclusive?: boolean }): 
   const loop = opts.exclusive === false ? work(createSequencer(opts), async () => true) : exclusive();
 
   return {
-    poke: () => {
-      if (wake) wake();
-      else poked = true;
-    },
+    poke,
     async stop() {
       stopped = true;
-      wake?.();
+      poke();
       await loop;
     },
   };

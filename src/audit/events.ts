@@ -11,10 +11,10 @@ import { leafHash } from "../../events/ledger/merkle.ts";
 import type { EventRow } from "../../events/rows.ts";
 import type { AppDeps } from "../app.ts";
 import { createRouter, problemContent } from "../http/router.ts";
+import { eventTypesParam, redact } from "../security/monitoring/events.ts";
 import { AUTH_PROBLEMS, count, guards, HashHex, json, limitParam } from "./http.ts";
 import { hex } from "./ledger.ts";
 
-const TYPE = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
 /** Stream ids are `<type>-<id>`: printable, no spaces, bounded. */
 export const STREAM_ID = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,199}$/;
 
@@ -38,15 +38,6 @@ export const AuditEventSchema = z
     leafHash: HashHex,
   })
   .openapi("AuditEvent");
-
-/** Hashes that could be attacked offline are not served, even to auditors. */
-const REDACTED = new Set(["passwordHash"]);
-export function redact(data: unknown): Record<string, unknown> {
-  if (!data || typeof data !== "object") return {};
-  return Object.fromEntries(
-    Object.entries(data as Record<string, unknown>).map(([k, v]) => [k, REDACTED.has(k) ? "[redacted]" : v]),
-  );
-}
 
 export type AuditEventRow = EventRow & {
   position: number | null;
@@ -79,18 +70,7 @@ export function toAuditEvent(r: AuditEventRow) {
 const query = z.object({
   after: count("only positions after this one").optional(),
   limit: limitParam(1000, 100),
-  type: z
-    .string()
-    .optional()
-    .transform((s, ctx) => {
-      const list = s ? s.split(",").map((t) => t.trim()) : [];
-      if (list.length > 20 || list.some((t) => !TYPE.test(t))) {
-        ctx.addIssue({ code: "custom", message: "comma-separated event types (at most 20)" });
-        return z.NEVER;
-      }
-      return list;
-    })
-    .openapi({ type: "string", example: "UserRegistered,LoginFailed" }),
+  type: eventTypesParam.openapi({ type: "string", example: "UserRegistered,LoginFailed" }),
   stream: z.string().regex(STREAM_ID, "a stream id").optional(),
 });
 

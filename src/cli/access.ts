@@ -9,7 +9,6 @@
  *       Re-seals every secret at rest (TOTP secrets, JWT private keys) under the
  *       current ENCRYPTION_KEY (the first of `id:base64,...`). Idempotent.
  */
-
 import type { EventMetadata } from "../../events/types.ts";
 import { grantRole } from "../admin/commands.ts";
 import { resealCheckpointKeys } from "../audit/checkpoint-keys.ts";
