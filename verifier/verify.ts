@@ -8,9 +8,8 @@
  * Imports only the pure primitives (Merkle tree, signed notes, the canonical
  * envelope), which import nothing but @noble/*, @scure/base and canonicalize.
  */
+import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
-import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex } from "@noble/hashes/utils.js";
 import { extract } from "tar-stream";
 import { type Checkpoint, type NoteVerifier, parseNote, parseVerifierKey } from "../events/ledger/note.ts";
 import { type Check, Findings } from "./checks.ts";
@@ -54,7 +53,7 @@ export async function verifyBundle(
   try {
     for await (const entry of ex) {
       const name = entry.header.name;
-      const hasher = sha256.create();
+      const hasher = createHash("sha256");
       let bytes = 0;
       const chunks = async function* () {
         for await (const chunk of entry as AsyncIterable<Uint8Array>) {
@@ -95,7 +94,7 @@ export async function verifyBundle(
         if (bytes > MAX_SMALL_FILE) findings.fail("bundle", `${name} is larger than ${MAX_SMALL_FILE} bytes`);
         else texts.set(name, new TextDecoder().decode(concat(parts)));
       }
-      seen.set(name, { sha256: bytesToHex(hasher.digest()), bytes });
+      seen.set(name, { sha256: hasher.digest("hex"), bytes });
       if (name === FILES.manifest) {
         try {
           manifestText = texts.get(name) ?? "";

@@ -9,11 +9,11 @@
  * positions a filtered export leaves out), or one inclusion proof per event,
  * whichever needs fewer hashes.
  */
+import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
 import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { pack } from "tar-stream";
 import {
@@ -87,7 +87,7 @@ export class ExportError extends Error {
 
 /** A file being written in the work directory, hashed as it goes. */
 class HashedFile {
-  readonly hasher = sha256.create();
+  readonly hasher = createHash("sha256");
   bytes = 0;
   #buf: string[] = [];
   #buffered = 0;
@@ -113,7 +113,7 @@ class HashedFile {
     await this.#flush();
     this.#out.end();
     await once(this.#out, "finish");
-    return { name: this.path.split("/").pop()!, sha256: bytesToHex(this.hasher.digest()), bytes: this.bytes };
+    return { name: this.path.split("/").pop()!, sha256: this.hasher.digest("hex"), bytes: this.bytes };
   }
 }
 
@@ -125,8 +125,12 @@ function proofCosts(from: number, to: number, size: number, positions: readonly 
   for (const n of rangeNodes({ start: from, end: to })) {
     range += inclusionRanges(n.index * 2 ** n.level, size).length - n.level;
   }
+  // Counted only until it is no longer the cheaper one.
   let inclusion = 0;
-  for (const p of positions) inclusion += inclusionRanges(p, size).length;
+  for (const p of positions) {
+    inclusion += inclusionRanges(p, size).length;
+    if (inclusion >= range) break;
+  }
   return { range, inclusion };
 }
 
@@ -211,7 +215,7 @@ export async function writeBundle(
     for (const [name, text] of small) {
       const bytes = new TextEncoder().encode(text);
       await writeFile(join(work, name), bytes);
-      files.push({ name, sha256: bytesToHex(sha256(bytes)), bytes: bytes.length });
+      files.push({ name, sha256: createHash("sha256").update(bytes).digest("hex"), bytes: bytes.length });
     }
     // Range proofs of an unfiltered export have nothing omitted; inclusion proofs never need the leaves.
     const listed = files.filter(
@@ -274,7 +278,7 @@ async function packFiles(
   const tar = pack();
   const part = `${dest}.part`;
   const out = createWriteStream(part);
-  const hasher = sha256.create();
+  const hasher = createHash("sha256");
   let bytes = 0;
   tar.on("data", (chunk: unknown) => {
     hasher.update(chunk as Uint8Array);
@@ -291,5 +295,5 @@ async function packFiles(
   tar.finalize();
   await once(out, "finish");
   await rename(part, dest);
-  return { bytes, sha256: bytesToHex(hasher.digest()) };
+  return { bytes, sha256: hasher.digest("hex") };
 }
