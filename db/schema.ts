@@ -494,3 +494,88 @@ export const governanceTallies = pgTable(
   },
   (t) => [primaryKey({ columns: [t.proposalId, t.choice], name: "governance_tallies_pkey" })],
 );
+
+/**
+ * The ledger (events/ledger/sequencer.ts): each event's dense position in log
+ * order. Written only by the sequencer, in the same transaction as its checkpoint.
+ */
+export const ledgerEntries = pgTable("ledger_entries", {
+  position: bigint("position", { mode: "number" }).primaryKey(),
+  eventId: uuid("event_id").notNull().unique("ledger_entries_event_id_key"),
+  logTxId: xid8("log_tx_id").notNull(),
+  logId: bigint("log_id", { mode: "number" }).notNull(),
+});
+
+/** The RFC 6962 tree's complete subtrees: `(level, idx)` covers leaves [idx·2^level, (idx+1)·2^level). */
+export const ledgerNodes = pgTable(
+  "ledger_nodes",
+  {
+    level: smallint("level").notNull(),
+    idx: bigint("idx", { mode: "number" }).notNull(),
+    hash: bytea("hash").notNull(),
+  },
+  (t) => [primaryKey({ name: "ledger_nodes_pkey", columns: [t.level, t.idx] })],
+);
+
+/** Signed checkpoints (C2SP tlog-checkpoint in a signed note), one per tree size. */
+export const ledgerCheckpoints = pgTable(
+  "ledger_checkpoints",
+  {
+    treeSize: bigint("tree_size", { mode: "number" }).primaryKey(),
+    rootHash: bytea("root_hash").notNull(),
+    note: text("note").notNull(),
+    keyId: text("key_id").notNull(),
+    signedAt: timestamp("signed_at", { withTimezone: true, precision: 3 }).notNull(),
+  },
+  (t) => [index("ledger_checkpoints_signed_at_idx").on(t.signedAt)],
+);
+
+/**
+ * Checkpoint signing keys (Ed25519), kept apart from the JWT keys. Secret keys
+ * are sealed with the ENCRYPTION_KEY keyring, AAD bound to the key id.
+ */
+export const ledgerKeys = pgTable("ledger_keys", {
+  keyId: text("key_id").primaryKey(),
+  name: text("name").notNull(),
+  publicKey: bytea("public_key").notNull(),
+  secretKeyEncrypted: text("secret_key_encrypted").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull(),
+  retiredAt: timestamp("retired_at", { withTimezone: true, precision: 3 }),
+});
+
+/** Inline projection `audit_exports` (projections/audit-exports.ts): compliance exports and their outcome. */
+export const auditExports = pgTable(
+  "audit_exports",
+  {
+    exportId: uuid("export_id").primaryKey(),
+    requestedBy: text("requested_by").notNull(),
+    requestedAt: timestamp("requested_at", { withTimezone: true, precision: 3 }).notNull(),
+    rangeFrom: bigint("range_from", { mode: "number" }).notNull(),
+    rangeTo: bigint("range_to", { mode: "number" }).notNull(),
+    types: jsonb("types").$type<string[]>().notNull(),
+    streams: jsonb("streams").$type<string[]>().notNull(),
+    format: text("format").$type<"ndjson" | "csv">().notNull(),
+    previousSize: bigint("previous_size", { mode: "number" }),
+    status: text("status").$type<"queued" | "completed" | "failed">().notNull(),
+    events: bigint("events", { mode: "number" }),
+    bytes: bigint("bytes", { mode: "number" }),
+    sha256: text("sha256"),
+    checkpointSize: bigint("checkpoint_size", { mode: "number" }),
+    latestSize: bigint("latest_size", { mode: "number" }),
+    proof: text("proof").$type<"range" | "inclusion">(),
+    error: text("error"),
+    finishedAt: timestamp("finished_at", { withTimezone: true, precision: 3 }),
+    downloads: integer("downloads").notNull().default(0),
+    lastDownloadedAt: timestamp("last_downloaded_at", { withTimezone: true, precision: 3 }),
+    version: bigint("version", { mode: "number" }).notNull(),
+  },
+  (t) => [index("audit_exports_requested_at_idx").on(t.requestedAt, t.exportId)],
+);
+
+/** How far a running export got; written by the export job (operational, not a projection). */
+export const auditExportProgress = pgTable("audit_export_progress", {
+  exportId: uuid("export_id").primaryKey(),
+  done: bigint("done", { mode: "number" }).notNull(),
+  total: bigint("total", { mode: "number" }).notNull(),
+  updatedAt: timestamp("updated_at", { withTimezone: true, precision: 3 }).notNull(),
+});

@@ -13,6 +13,7 @@ import type { Db, Sql } from "../db/client.ts";
 import type { EventStore } from "../events/store.ts";
 import { comparePositions, type StoredEvent } from "../events/types.ts";
 import { advanceCheckpoint, loadCheckpoint } from "./checkpoints.ts";
+import { wakeableSleep } from "./wake.ts";
 
 export interface Consumer {
   readonly name: string;
@@ -83,26 +84,8 @@ const LOCK_KEY = "hashtext(current_schema() || ':vigil:consumer:' || $1)";
 export function runConsumer(opts: RunOptions, consumer: Consumer): RunningConsumer {
   const pollMs = opts.pollMs ?? 250;
   let stopped = false;
-  // A poke that arrives while a batch is being read must not be lost: it is
-  // remembered, and the next sleep returns at once.
-  let poked = false;
-  let wake: (() => void) | undefined;
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (poked) {
-        poked = false;
-        return resolve();
-      }
-      const t = setTimeout(() => {
-        wake = undefined;
-        resolve();
-      }, ms);
-      wake = () => {
-        clearTimeout(t);
-        wake = undefined;
-        resolve();
-      };
-    });
+  // A poke that arrives while a batch is being read must not be lost (see wake.ts).
+  const { sleep, poke } = wakeableSleep();
 
   const loop = opts.db.reserve(async (conn) => {
     // Standby until the lock is ours: exactly one instance consumes.
@@ -131,13 +114,10 @@ export function runConsumer(opts: RunOptions, consumer: Consumer): RunningConsum
   });
 
   return {
-    poke: () => {
-      if (wake) wake();
-      else poked = true;
-    },
+    poke,
     async stop() {
       stopped = true;
-      wake?.();
+      poke();
       await loop;
     },
   };

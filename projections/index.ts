@@ -1,6 +1,7 @@
 /** Every projection Vigil maintains. Feature folders add theirs here. */
 import { alertsProjection } from "./alerts.ts";
 import { apiKeysProjection } from "./api-keys.ts";
+import { auditExportsProjection } from "./audit-exports.ts";
 import { custodyProjection } from "./custody.ts";
 import { emailTokensProjection } from "./email-tokens.ts";
 import { eventStatsProjection } from "./event-stats.ts";
@@ -31,6 +32,7 @@ export const allProjections: readonly Projection[] = [
   proposalsProjection,
   votesProjection,
   talliesProjection,
+  auditExportsProjection,
 ];
 
 export const inlineProjections = (ps: readonly Projection[] = allProjections) =>

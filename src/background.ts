@@ -12,6 +12,7 @@ import { asyncProjections } from "../projections/index.ts";
 import { runProjections } from "../projections/runner.ts";
 import { coreRoutes, createMailer, createQueue, startWorkers } from "../workers/index.ts";
 import { idempotentMailer } from "../workers/sent-emails.ts";
+import { startAuditWork } from "./audit/background.ts";
 import { jobHandlers, jobRoutes } from "./features.ts";
 import type { RuntimeExtension } from "./runtime.ts";
 import { withTimeout } from "./system/fail-fast.ts";
@@ -93,5 +94,8 @@ export function background(opts: BackgroundOptions = {}): RuntimeExtension {
     rt.onClose(async () => {
       await Promise.all(projections.map((p) => p.stop()));
     });
+    // The ledger's sequencer and the retention job (src/audit/background.ts).
+    const audit = startAuditWork(deps, { pollMs: opts.pollMs });
+    rt.onClose(() => audit.stop());
   };
 }

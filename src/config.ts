@@ -17,6 +17,8 @@ export interface Config {
   /** Unset: embedded PGlite under `dataDir` (development and tests only). */
   databaseUrl: string | undefined;
   dataDir: string;
+  /** Where compliance export bundles are written (EXPORT_DIR); unset: `<dataDir>/exports`. */
+  exportDir: string | undefined;
   /** Unset: in-process queue and in-memory rate limits. */
   redisUrl: string | undefined;
   /** Unset: mail goes to the development outbox. */
@@ -56,6 +58,10 @@ export interface Config {
   custodySocket: CustodySocketConfig;
   /** src/governance: wallet challenges, signed votes, proposal timing. */
   governance: GovernanceConfig;
+  /** The Merkle ledger and its signed checkpoints (events/ledger). */
+  ledger: LedgerConfig;
+  /** How long operational tables keep rows (src/audit/retention.ts); never the log. */
+  retention: RetentionConfig;
 }
 
 export interface CustodyConfig {
@@ -95,6 +101,33 @@ export interface GovernanceConfig {
   highRiskTimelockSeconds: number;
   /** A vote's `signedAt` may differ from the server's clock by at most this much. */
   signedAtSkewSeconds: number;
+}
+
+export interface LedgerConfig {
+  /** Run the sequencer (in the process that runs the workers). */
+  enabled: boolean;
+  /** The checkpoint origin line and signing key name, e.g. `vigil.example.com/ledger`. */
+  origin: string;
+  /** Unset: checkpoints are only stored. Set: each one is also written here as a file. */
+  witnessDir: string | undefined;
+  /** A checkpoint at least this often while events arrive (ms). */
+  checkpointIntervalMs: number;
+  /** And at least every this many events. */
+  checkpointEveryEvents: number;
+}
+
+export interface RetentionConfig {
+  /** How often the pruning job runs (ms); 0 turns it off. */
+  intervalMs: number;
+  securitySignalsDays: number;
+  /** RateLimitExceeded rows of `security_signals`: the evidence of refused requests. */
+  rateLimitEvidenceDays: number;
+  /** Sessions (and their refresh tokens) this long after they expired or were revoked. */
+  sessionsDays: number;
+  /** Email tokens this long after they were used, superseded, cancelled or expired. */
+  emailTokensDays: number;
+  /** MFA login challenges this long after they expired. */
+  mfaChallengesDays: number;
 }
 
 export interface RateLimitConfig {
@@ -193,6 +226,7 @@ const schema = z.object({
   HOST: z.string().trim().min(1).default("0.0.0.0"),
   DATABASE_URL: url(["postgres:", "postgresql:"]),
   DATA_DIR: z.string().trim().min(1).default("./data"),
+  EXPORT_DIR: optionalText,
   REDIS_URL: url(["redis:", "rediss:"]),
   SMTP_URL: url(["smtp:", "smtps:"]),
   MAIL_FROM: z.string().trim().min(3).default("Vigil <no-reply@localhost>"),
@@ -259,6 +293,21 @@ const schema = z.object({
   GOVERNANCE_TIMELOCK_SECONDS: intIn(0, 30 * 86_400, 24 * 3600),
   GOVERNANCE_HIGH_RISK_TIMELOCK_SECONDS: intIn(0, 90 * 86_400, 72 * 3600),
   GOVERNANCE_SIGNED_AT_SKEW_SECONDS: intIn(5, 3600, 300),
+  LEDGER_ENABLED: bool(true),
+  CHECKPOINT_ORIGIN: z
+    .string()
+    .trim()
+    .regex(/^[^\s+]{1,200}$/, "no spaces or + (it is also the signing key's name)")
+    .optional(),
+  CHECKPOINT_WITNESS_DIR: optionalText,
+  CHECKPOINT_INTERVAL_MS: intIn(50, 1000, 1000),
+  CHECKPOINT_EVERY_EVENTS: intIn(1, 1000, 1000),
+  RETENTION_INTERVAL_MINUTES: intIn(0, 7 * 24 * 60, 60),
+  RETENTION_SECURITY_SIGNALS_DAYS: intIn(1, 3650, 90),
+  RETENTION_RATE_LIMIT_EVIDENCE_DAYS: intIn(1, 3650, 30),
+  RETENTION_SESSIONS_DAYS: intIn(1, 3650, 30),
+  RETENTION_EMAIL_TOKENS_DAYS: intIn(1, 3650, 7),
+  RETENTION_MFA_CHALLENGES_DAYS: intIn(1, 3650, 1),
 });
 
 /** Decodes standard or URL-safe base64; undefined when it is not base64. */
@@ -362,6 +411,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
+    exportDir: e.EXPORT_DIR,
     redisUrl: e.REDIS_URL,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
@@ -434,6 +484,21 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       timelockSeconds: e.GOVERNANCE_TIMELOCK_SECONDS,
       highRiskTimelockSeconds: e.GOVERNANCE_HIGH_RISK_TIMELOCK_SECONDS,
       signedAtSkewSeconds: e.GOVERNANCE_SIGNED_AT_SKEW_SECONDS,
+    },
+    ledger: {
+      enabled: e.LEDGER_ENABLED,
+      origin: e.CHECKPOINT_ORIGIN ?? `${new URL(publicUrl).host}/vigil-ledger`,
+      witnessDir: e.CHECKPOINT_WITNESS_DIR,
+      checkpointIntervalMs: e.CHECKPOINT_INTERVAL_MS,
+      checkpointEveryEvents: e.CHECKPOINT_EVERY_EVENTS,
+    },
+    retention: {
+      intervalMs: e.RETENTION_INTERVAL_MINUTES * MINUTE,
+      securitySignalsDays: e.RETENTION_SECURITY_SIGNALS_DAYS,
+      rateLimitEvidenceDays: e.RETENTION_RATE_LIMIT_EVIDENCE_DAYS,
+      sessionsDays: e.RETENTION_SESSIONS_DAYS,
+      emailTokensDays: e.RETENTION_EMAIL_TOKENS_DAYS,
+      mfaChallengesDays: e.RETENTION_MFA_CHALLENGES_DAYS,
     },
   };
 }

@@ -8,6 +8,8 @@ import type { Mailer } from "../workers/email.ts";
 import type { JobHandler, JobQueue } from "../workers/queue.ts";
 import { accessFeature } from "./access/feature.ts";
 import type { AppDeps, Feature } from "./app.ts";
+import { exportJobRoutes, exportsFeature, exportsJobHandlers } from "./audit/exports/feature.ts";
+import { auditFeature } from "./audit/feature.ts";
 import { custodyFeature } from "./custody/feature.ts";
 import { custodyJobHandlers, custodyJobRoutes } from "./custody/jobs.ts";
 import { custodySocketFeature } from "./custody/ws/route.ts";
@@ -26,6 +28,8 @@ export const features: Feature[] = [
   custodyFeature,
   custodySocketFeature,
   governanceFeature,
+  auditFeature,
+  exportsFeature,
 ];
 
 /** Event → job routes the features contribute (emails, alerts); see workers/dispatcher.ts. */
@@ -34,6 +38,7 @@ export const jobRoutes: JobRoute[] = [
   ...securityJobRoutes,
   ...custodyJobRoutes,
   ...governanceJobRoutes,
+  ...exportJobRoutes,
 ];
 
 /** Job handlers beyond `email.send` that the features' routes need, by job name. */
@@ -43,5 +48,6 @@ export function jobHandlers(deps: AppDeps, mailer: Mailer, queue: JobQueue): Rec
     ...securityJobHandlers({ ...deps, queue }),
     ...custodyJobHandlers(deps, mailer),
     ...governanceJobHandlers(deps, queue),
+    ...exportsJobHandlers(deps),
   };
 }

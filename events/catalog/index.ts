@@ -5,9 +5,8 @@ import { Catalog } from "./catalog.ts";
 
 import { custodyEvents } from "./custody.ts";
 import { custodySocketEvents } from "./custody-sockets.ts";
-
+import { exportEvents } from "./exports.ts";
 import { governanceEvents } from "./governance.ts";
-
 import { identityEvents } from "./identity.ts";
 import { mfaEvents } from "./mfa.ts";
 import { securityEvents } from "./security.ts";
@@ -28,6 +27,7 @@ export const allEvents = [
   ...custodyEvents,
   ...custodySocketEvents,
   ...governanceEvents,
+  ...exportEvents,
 ];
 
 export function createCatalog(): Catalog {

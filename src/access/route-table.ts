@@ -69,6 +69,17 @@ export const ROUTE_TABLE = [
   ["GET", "/v1/governance/proposals/{id}/ballot", "governance:vote"],
   ["POST", "/v1/governance/proposals/{id}/votes", "governance:vote"],
   ["GET", "/v1/governance/proposals/{id}/votes", "governance:read"],
+  ["GET", "/v1/audit/checkpoints/latest", "audit:read"],
+  ["GET", "/v1/audit/checkpoints", "audit:read"],
+  ["GET", "/v1/audit/checkpoint-keys", "audit:read"],
+  ["GET", "/v1/audit/proofs/inclusion", "audit:read"],
+  ["GET", "/v1/audit/proofs/consistency", "audit:read"],
+  ["GET", "/v1/audit/events", "audit:read"],
+  ["GET", "/v1/audit/streams/{streamId}", "audit:read"],
+  ["GET", "/v1/audit/streams/{streamId}/state", "audit:read"],
+  ["POST", "/v1/audit/exports", "audit:export"],
+  ["GET", "/v1/audit/exports/{id}", "audit:export"],
+  ["GET", "/v1/audit/exports/{id}/bundle", "audit:export"],
 ] as const satisfies readonly (readonly [string, string, Permission])[];
 
 export type GuardedRoute = `${(typeof ROUTE_TABLE)[number][0]} ${(typeof ROUTE_TABLE)[number][1]}`;

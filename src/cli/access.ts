@@ -13,6 +13,7 @@
 import { rewrapSubjectKeys } from "../../events/pii.ts";
 import type { EventMetadata } from "../../events/types.ts";
 import { grantRole } from "../admin/commands.ts";
+import { resealCheckpointKeys } from "../audit/checkpoint-keys.ts";
 import type { AuthDeps } from "../auth/deps.ts";
 import type { Keyring } from "../crypto/aead.ts";
 import { randomToken } from "../crypto/random.ts";
@@ -121,11 +122,15 @@ export async function cmdKeysRotateEncryption(d: AccessCliDeps): Promise<number>
   d.out(
     `personal-data keys: ${people.rows} rows, ${people.rewrapped} re-encrypted, ${people.alreadyCurrent} already current, ${people.undecryptable} undecryptable`,
   );
+  const checkpoint = await resealCheckpointKeys(deps.db, keyring);
+  d.out(
+    `checkpoint signing keys: ${checkpoint.rows} rows, ${checkpoint.resealed} re-encrypted, ${checkpoint.undecryptable} undecryptable`,
+  );
   const jwt = await rotateJwtKeys(deps, keyring);
   d.out(
     `jwt signing keys: ${jwt.rows} rows, ${jwt.reencrypted} re-encrypted, ${jwt.alreadyCurrent} already current, ${jwt.undecryptable} undecryptable`,
   );
-  if (jwt.undecryptable > 0 || people.undecryptable > 0) {
+  if (jwt.undecryptable > 0 || people.undecryptable > 0 || checkpoint.undecryptable > 0) {
     d.out(
       "keys no key of the ring decrypts are left as they are (retired dev keys, or a key missing from the ring)",
     );

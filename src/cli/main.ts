@@ -12,6 +12,7 @@
  *   keys rotate-encryption  re-encrypt secrets at rest under the current ENCRYPTION_KEY
  *   governance verify <proposalId>
  *                           re-verify every vote's signature and recount with snapshot power (exit 1 on a difference)
+ *   keys rotate-checkpoint  retire the ledger's checkpoint signing key and make a new one
  *
  * It uses DATABASE_URL, or the embedded PGlite under DATA_DIR (./data), which
  * only one process can open at a time: while the server runs on it, the CLI

@@ -10,12 +10,14 @@ import {
   cmdReplayVerify,
   cmdVerify,
 } from "./commands.ts";
+import { cmdExport, type ExportCliDeps, stderrProgress } from "./export.ts";
+import { cmdKeysRotateCheckpoint } from "./ledger.ts";
 
-export const USAGE = `usage: npm run cli -- <migrate | verify | replay --verify | rebuild <projection> | catalog [--json] | outbox [--limit N] | admin create --email <address> [--force] | keys rotate-encryption | governance verify <proposalId>>`;
+export const USAGE = `usage: npm run cli -- <migrate | verify | replay --verify | rebuild <projection> | catalog [--json] | outbox [--limit N] | admin create --email <address> [--force] | keys rotate-encryption | keys rotate-checkpoint | governance verify <proposalId> | export --from <position|time> [--to …] [--types …] [--streams …] [--format ndjson|csv] [--previous N] [--out file]>`;
 
 export async function runCli(
   argv: readonly string[],
-  deps: CliDeps & Partial<AccessCliDeps>,
+  deps: CliDeps & Partial<AccessCliDeps> & { exportProgress?: ExportCliDeps["progress"] },
 ): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -40,7 +42,16 @@ export async function runCli(
     case "governance":
       if (rest[0] !== "verify" || !rest[1]) break;
       return cmdGovernanceVerify(deps, rest[1]);
+    case "export":
+      if (!deps.authDeps) break;
+      return cmdExport(
+        { authDeps: deps.authDeps, out: deps.out, progress: deps.exportProgress ?? stderrProgress },
+        rest,
+      );
     case "keys":
+      if (rest[0] === "rotate-checkpoint" && deps.authDeps) {
+        return cmdKeysRotateCheckpoint({ authDeps: deps.authDeps, out: deps.out });
+      }
       if (rest[0] !== "rotate-encryption" || !deps.authDeps) break;
       return cmdKeysRotateEncryption({ authDeps: deps.authDeps, out: deps.out });
   }

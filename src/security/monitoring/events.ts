@@ -38,27 +38,29 @@ const EventSchema = z
 
 /** Hashes that could be attacked offline are not served, even to admins. */
 const REDACTED = new Set(["passwordHash"]);
-function redact(data: unknown): Record<string, unknown> {
+export function redact(data: unknown): Record<string, unknown> {
   if (!data || typeof data !== "object") return {};
   return Object.fromEntries(
     Object.entries(data as Record<string, unknown>).map(([k, v]) => [k, REDACTED.has(k) ? "[redacted]" : v]),
   );
 }
 
+/** `?type=A,B`: at most 20 event type names, as a list (empty when absent). */
+export const eventTypesParam = z
+  .string()
+  .optional()
+  .transform((s, ctx) => {
+    const list = s ? s.split(",").map((t) => t.trim()) : [];
+    if (list.length > 20 || list.some((t) => !TYPE.test(t))) {
+      ctx.addIssue({ code: "custom", message: "comma-separated event types (at most 20)" });
+      return z.NEVER;
+    }
+    return list;
+  });
+
 const query = z
   .object({
-    type: z
-      .string()
-      .optional()
-      .transform((s, ctx) => {
-        const list = s ? s.split(",").map((t) => t.trim()) : [];
-        if (list.length > 20 || list.some((t) => !TYPE.test(t))) {
-          ctx.addIssue({ code: "custom", message: "comma-separated event types (at most 20)" });
-          return z.NEVER;
-        }
-        return list;
-      })
-      .openapi({ type: "string", example: "LoginFailed,AccountLocked" }),
+    type: eventTypesParam.openapi({ type: "string", example: "LoginFailed,AccountLocked" }),
     actor: z.string().min(1).max(200).optional().openapi({ example: "anonymous" }),
     ip: z.string().min(2).max(64).optional().openapi({ example: "203.0.113.9" }),
     from: z.iso.datetime({ offset: true }).optional().openapi({ description: "recorded at or after" }),
