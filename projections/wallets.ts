@@ -8,16 +8,24 @@
 
 import type { VotingPowerAssigned, WalletLinked } from "../events/catalog/governance.ts";
 import type { EventOf } from "../events/catalog/index.ts";
+import { ERASED } from "../events/pii.ts";
 import type { Projection } from "./types.ts";
 
 export const walletsProjection: Projection = {
   name: "wallets",
   mode: "inline",
-  eventTypes: ["WalletLinked", "WalletUnlinked"],
+  eventTypes: ["WalletLinked", "WalletUnlinked", "UserErased"],
   tables: ["wallets"],
   async apply(sql, e) {
+    // An erased person's links end with them (their addresses can be linked again);
+    // a rebuild reads their links as [erased] and leaves them out the same way.
+    if (e.type === "UserErased") {
+      await sql.query("DELETE FROM wallets WHERE user_id = $1", [(e.data as { userId: string }).userId]);
+      return;
+    }
     if (e.type === "WalletLinked") {
       const d = e.data as EventOf<typeof WalletLinked>["data"];
+      if (d.address === ERASED) return;
       await sql.query(
         "INSERT INTO wallets (wallet_id, user_id, chain, address, linked_at) VALUES ($1, $2, $3, $4, $5)",
         [d.walletId, d.userId, d.chain, d.address, e.recordedAt.toISOString()],

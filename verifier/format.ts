@@ -47,6 +47,12 @@ export interface ExportedEvent {
   /** Hex SHA-256. */
   prev_hash: string;
   hash: string;
+  /**
+   * Personal data in this event is sealed for a person who was erased
+   * (crypto-shredding): the ciphertext is exported as stored, so the hashes
+   * still verify, but nobody can open it. Not part of the hashed envelope.
+   */
+  erased: boolean;
 }
 
 export const EVENT_COLUMNS = [
@@ -61,6 +67,7 @@ export const EVENT_COLUMNS = [
   "recorded_at",
   "prev_hash",
   "hash",
+  "erased",
 ] as const;
 
 /** A position of the range that a filtered export leaves out: only its stored hash. */

@@ -29,6 +29,7 @@ export function toEvent(o: Record<string, unknown>): Parsed {
   for (const f of ["prev_hash", "hash"] as const) {
     if (typeof o[f] !== "string" || !HEX64.test(o[f])) return bad(f);
   }
+  if (typeof o.erased !== "boolean") return bad("erased");
   return { ok: true, event: o as unknown as ExportedEvent };
 }
 
@@ -94,6 +95,7 @@ function csvReader(onRecord: (p: Parsed, n: number) => void): RecordReader {
     header.forEach((h, i) => {
       const v = fields[i]!;
       if (h === "data" || h === "metadata") o[h] = parseJson(v);
+      else if (h === "erased") o[h] = v === "true" ? true : v === "false" ? false : v;
       else if (h === "position" || h === "stream_version" || h === "schema_version")
         o[h] = /^(0|[1-9][0-9]{0,15})$/.test(v) ? Number(v) : v;
       else o[h] = v;

@@ -152,8 +152,9 @@ describe("the offline verifier on intact bundles", () => {
       "recorded_at",
       "prev_hash",
       "hash",
+      "erased",
     ]);
-    expect(first).toMatchObject({ position: 0, stream_version: 1, prev_hash: "0".repeat(64) });
+    expect(first).toMatchObject({ position: 0, stream_version: 1, prev_hash: "0".repeat(64), erased: false });
     expect(first.hash).toBe(ledger.all[0]!.hash);
     expect(entries[0]!.name).toBe(FILES.manifest);
   });
@@ -227,7 +228,7 @@ describe("the offline verifier on tampered bundles", () => {
     const victim = forged.find((e) => e.position === 20)!;
     victim.data.text = "rewritten";
     const { linkHash, canonicalEnvelope } = await import("../events/envelope.ts");
-    const { position: _, prev_hash, hash: __, ...env } = victim;
+    const { position: _, prev_hash, hash: __, erased: ___, ...env } = victim;
     victim.hash = bytesToHex(
       await linkHash(Uint8Array.from(Buffer.from(prev_hash, "hex")), canonicalEnvelope(env)),
     );

@@ -10,11 +10,16 @@
  * - `vote-<uuid>`: one signed vote;
  * - `voterefusals-<userId>`: refused votes, recorded as security signals.
  *
- * Wallet addresses appear in event data (personal data, later encrypted), never
- * in stream ids. No event holds a secret: signatures are public by design.
+ * Wallet addresses identify a person: in the link events they are sealed with
+ * the user's data key (events/pii.ts) and never appear in stream ids. A vote
+ * keeps its wallet in clear: votes are public records, verifiable by anyone,
+ * and the address is recoverable from the signature anyway; erasing a person
+ * removes the link between them and the wallet, not the wallet's votes.
+ * No event holds a secret: signatures are public by design.
  */
 import { z } from "zod";
 import { defineEvent } from "./catalog.ts";
+import { userSubject } from "./personal.ts";
 
 export const WALLET_CHAINS = ["ethereum", "solana"] as const;
 export const PROPOSAL_KINDS = ["standard", "high_risk"] as const;
@@ -45,8 +50,15 @@ const reason = z.string().max(1000);
 const power = z.number().int().min(0).max(1e12);
 const iso = z.iso.datetime();
 
-const wallet = (type: string, description: string, schema: z.ZodType) =>
-  defineEvent({ type, domain: "governance", description, version: 1, schema });
+const wallet = (type: string, description: string, schema: z.ZodType, sealed: readonly string[] = []) =>
+  defineEvent({
+    type,
+    domain: "governance",
+    description,
+    version: 1,
+    schema,
+    ...(sealed.length ? { pii: { subject: userSubject, fields: sealed } } : {}),
+  });
 
 export const WalletChallengeIssued = defineEvent({
   type: "WalletChallengeIssued",
@@ -63,6 +75,7 @@ export const WalletChallengeIssued = defineEvent({
     issuedAt: iso,
     expiresAt: iso,
   }),
+  pii: { subject: userSubject, fields: ["address", "message"] },
 });
 
 export const WalletChallengeUsed = defineEvent({
@@ -79,12 +92,14 @@ export const WalletLinked = defineEvent({
   description: "A wallet was linked to the user after its signature over the challenge verified.",
   version: 1,
   schema: z.object({ walletId: z.uuid(), userId, chain, address, nonce: z.string().max(64) }),
+  pii: { subject: userSubject, fields: ["address"] },
 });
 
 export const WalletUnlinked = wallet(
   "WalletUnlinked",
   "The user unlinked a wallet; the address may be linked again (by anyone).",
   z.object({ walletId: z.uuid(), userId, chain, address }),
+  ["address"],
 );
 
 export const WalletLinkFailed = wallet(

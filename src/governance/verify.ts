@@ -8,6 +8,7 @@
  */
 import type { Db } from "../../db/client.ts";
 import type { Evolver } from "../../events/handle.ts";
+import { ERASED } from "../../events/pii.ts";
 import { type EventRow, eventColumns, toStoredEvent } from "../../events/rows.ts";
 import type { EventStore } from "../../events/store.ts";
 import { stateAt } from "../../events/time-travel.ts";
@@ -84,7 +85,8 @@ export async function verifyProposal(db: Db, store: EventStore, proposalId: stri
     if (voters.has(v.userId)) problems.push(`vote ${v.voteId}: second vote by user ${v.userId}`);
     voters.add(v.userId);
     const linked = await stateAt(store, walletsStream(v.userId), linkedEvolver, e.position);
-    if (!linked.state.has(`${v.chain}:${v.wallet}`))
+    // An erased voter's links read [erased]: the signature still proves the wallet voted.
+    if (!linked.state.has(`${v.chain}:${v.wallet}`) && !linked.state.has(`${v.chain}:${ERASED}`))
       problems.push(`vote ${v.voteId}: wallet was not linked to user ${v.userId} when the vote was cast`);
     const held = power.get(v.userId) ?? 0;
     if (held !== v.power)

@@ -9,6 +9,7 @@ import { bytesToHex as toHex } from "@noble/hashes/utils.js";
 import type { Db } from "../../../db/client.ts";
 import { nodesFor, rangeHash } from "../../../events/ledger/merkle.ts";
 import { fetchNodes } from "../../../events/ledger/tree-store.ts";
+import { isSealed, subjectOfSealed } from "../../../events/pii.ts";
 import type { ExportedEvent } from "../../../verifier/format.ts";
 import type { CheckpointKeys } from "../checkpoint-keys.ts";
 import { latestCheckpoint } from "../ledger.ts";
@@ -26,6 +27,30 @@ interface Row {
   recorded_at: Date;
   prev_hash: Uint8Array;
   hash: Uint8Array;
+}
+
+/**
+ * Flags the events whose sealed personal data belongs to an erased person:
+ * exported as stored (the hashes cover the ciphertext), marked as unreadable.
+ */
+async function markErased(db: Db, events: ExportedEvent[]): Promise<void> {
+  const subjectsOf = (e: ExportedEvent) =>
+    [e.data, e.metadata].flatMap((rec) =>
+      rec && typeof rec === "object"
+        ? Object.values(rec as Record<string, unknown>).flatMap((v) =>
+            isSealed(v) ? [subjectOfSealed(v) ?? ""] : [],
+          )
+        : [],
+    );
+  const all = new Set(events.flatMap(subjectsOf));
+  if (all.size === 0) return;
+  const rows = await db.query<{ subject: string }>(
+    "SELECT subject FROM subject_keys WHERE wrapped IS NULL AND subject = ANY(string_to_array($1::text, ','))",
+    [[...all].join(",")],
+  );
+  if (rows.length === 0) return;
+  const erased = new Set(rows.map((r) => r.subject));
+  for (const e of events) e.erased = subjectsOf(e).some((s) => erased.has(s));
 }
 
 /** Rows per read: large enough to amortise the round trip, small enough to stream. */
@@ -66,7 +91,9 @@ export function ledgerView(opts: {
           recorded_at: new Date(r.recorded_at).toISOString(),
           prev_hash: toHex(r.prev_hash),
           hash: toHex(r.hash),
+          erased: false,
         }));
+        await markErased(db, out);
         // Positions are dense: anything else means the ledger itself is damaged.
         out.forEach((e, i) => {
           if (e.position !== next + i) throw new ExportError(`ledger position ${next + i} has no event`);

@@ -73,7 +73,13 @@ export function memoryLedger(
         };
         const hash = await linkHash(head.hash, canonicalEnvelope(envelope));
         heads.set(e.stream, { version: envelope.stream_version, hash });
-        all.push({ position: all.length, ...envelope, prev_hash: toHex(head.hash), hash: toHex(hash) });
+        all.push({
+          position: all.length,
+          ...envelope,
+          prev_hash: toHex(head.hash),
+          hash: toHex(hash),
+          erased: false,
+        });
         for (const n of tree.append(leafHash(hash))) nodes.set(`${n.level}:${n.index}`, n.hash);
       }
     },
