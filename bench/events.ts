@@ -32,7 +32,7 @@ import {
   timed,
 } from "./lib.ts";
 
-const META: EventMetadata = {
+export const META: EventMetadata = {
   actor: "system:bench",
   ip: "127.0.0.1",
   userAgent: "vigil-bench",

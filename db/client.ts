@@ -138,16 +138,15 @@ async function underDeadline<T>(
   if (!deadline) return run();
   deadline.check();
   const pending = run();
-  const cancel = () => {
+  const done = deadline.whileRunning(() => {
     Promise.resolve(pending.cancel?.()).catch(() => {});
-  };
-  deadline.signal.addEventListener("abort", cancel, { once: true });
+  });
   try {
     return await pending;
   } catch (err) {
     throw deadline.expired ? new DeadlineExceededError({ cause: err }) : err;
   } finally {
-    deadline.signal.removeEventListener("abort", cancel);
+    done();
   }
 }
 

@@ -28,17 +28,31 @@ export class DeadlineExceededError extends Error {
 }
 
 export class Deadline {
-  readonly #controller = new AbortController();
+  #controller: AbortController | undefined;
+  #expired = false;
+  // Plain callbacks rather than AbortSignal listeners: one is added and removed per
+  // statement, and EventTarget's bookkeeping showed up in the query path.
+  readonly #onExpire = new Set<() => void>();
   #inFlight = new Set<Promise<boolean>>();
   #committed = false;
 
-  /** Aborted when the deadline expires with nothing committed: cancels statements in flight. */
+  /** Aborted when the deadline expires with nothing committed (for work outside the database). */
   get signal(): AbortSignal {
+    this.#controller ??= new AbortController();
+    if (this.#expired) this.#controller.abort(new DeadlineExceededError());
     return this.#controller.signal;
   }
 
   get expired(): boolean {
-    return this.#controller.signal.aborted;
+    return this.#expired;
+  }
+
+  /** Calls `cancel` if the deadline expires before the returned function is called. */
+  whileRunning(cancel: () => void): () => void {
+    this.#onExpire.add(cancel);
+    return () => {
+      this.#onExpire.delete(cancel);
+    };
   }
 
   /** True once any commit point of this request succeeded. */
@@ -91,7 +105,10 @@ export class Deadline {
   async expire(): Promise<boolean> {
     while (!this.#committed && this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
     if (this.#committed) return false;
-    this.#controller.abort(new DeadlineExceededError());
+    this.#expired = true;
+    for (const cancel of this.#onExpire) cancel();
+    this.#onExpire.clear();
+    this.#controller?.abort(new DeadlineExceededError());
     return true;
   }
 }
