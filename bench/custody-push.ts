@@ -20,13 +20,7 @@
 import { createPostgresDb } from "../db/client.ts";
 import { requireAuthDeps } from "../src/auth/deps.ts";
 import { proposeTransaction } from "../src/custody/commands.ts";
-import {
-  activeVault,
-  Client,
-  registerAndLogin,
-  startInstance,
-  systemMeta,
-} from "../src/custody/ws/testing.ts";
+import { activeVault, Client, metaAs, registerAndLogin, startInstance } from "../src/custody/ws/testing.ts";
 import { type BenchModule, envNumber, fmtMs, type ResultRow } from "./lib.ts";
 
 const pct = (sorted: readonly number[], p: number) =>
@@ -81,7 +75,7 @@ export const bench: BenchModule = {
           caller,
           vault.vaultId,
           { chain: "solana", destination: "4Nd1mBQtrMJVYVfKf2PJy9NZUZdTAsp7D4xWLs4gDB4T", amount: "0.5" },
-          systemMeta(`user:${proposer.userId}`),
+          metaAs(`user:${proposer.userId}`),
         );
         const t1 = performance.now();
         await listener.next((f) => f.event === "commitments_wanted" && f.transactionId === tx.txId, 10_000);
