@@ -27,7 +27,7 @@ import type { AuthDeps } from "../src/auth/deps.ts";
 import { createAuthServices } from "../src/auth/services.ts";
 import { loadConfig } from "../src/config.ts";
 import { fromHex, toHex } from "../src/custody/hex.ts";
-import { type Call, GuardianClient, type Json, signedInUser, vaultWithKey } from "../src/custody/testing.ts";
+import { GuardianClient, type Json, signedInUser, vaultWithKey } from "../src/custody/testing.ts";
 import { features } from "../src/features.ts";
 import { createLogger } from "../src/observability/logger.ts";
 import { Metrics } from "../src/observability/metrics.ts";
