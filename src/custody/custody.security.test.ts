@@ -76,7 +76,7 @@ beforeAll(async () => {
   });
   await admin("POST", `/v1/custody/vaults/${spare.body.id}/invitations`, { email: "c@example.com" });
   spareCode = await codeFor("c@example.com");
-}, 120_000);
+}, 240_000);
 afterAll(() => h.close());
 
 type Case = [
