@@ -31,6 +31,7 @@ import { GuardianClient, type Json, signedInUser, vaultWithKey } from "../src/cu
 import { features } from "../src/features.ts";
 import { createLogger } from "../src/observability/logger.ts";
 import { Metrics } from "../src/observability/metrics.ts";
+import { pushLatency } from "./custody-push.ts";
 import { type BenchContext, type BenchModule, envNumber, type ResultRow, runFor } from "./lib.ts";
 
 async function run(ctx: BenchContext): Promise<ResultRow[]> {
@@ -171,6 +172,7 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
 }
 
 export const bench: BenchModule = {
-  description: "custody: complete FROST signing rounds per second through the HTTP API vs the library alone",
-  run,
+  description:
+    "custody: complete FROST signing rounds per second through the HTTP API vs the library alone; push latency across instances",
+  run: async (ctx) => [...(await run(ctx)), ...(await pushLatency(ctx))],
 };
