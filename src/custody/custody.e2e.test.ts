@@ -64,7 +64,7 @@ describe.each(runtimeCases())("custody end to end on $name", (rc) => {
     });
     await admin("POST", `/v1/custody/vaults/${other.body.id}/invitations`, { email: "other@example.com" });
     expect((await outsider.redeem(await codeFor("other@example.com"))).status).toBe(200);
-  }, 120_000);
+  }, 240_000);
   afterAll(() => live?.close());
 
   const propose = async (by: GuardianClient, amount = "0.015") => {

@@ -58,16 +58,12 @@ function round1(v: VaultState, userId: string, body: DkgRound1): NewEvent[] {
   body.commitment.forEach((c, i) => {
     suite.checkPoint(fromHex(c), `body.commitment.${i}`);
   });
-  const pok = fromHex(body.proofOfKnowledge);
-  // The proof is a Schnorr signature (R, z): a point then a scalar.
-  if (pok.length !== suite.pointBytes + suite.scalarBytes) {
+  // The proof of knowledge is a Schnorr signature of the suite; the other guardians' library verifies it in round 2.
+  if (fromHex(body.proofOfKnowledge).length !== suite.signatureBytes) {
     throw new AppError("invalid_length", "proofOfKnowledge has the wrong length", {
-      errors: [
-        { path: "body.proofOfKnowledge", message: `must be ${suite.pointBytes + suite.scalarBytes} bytes` },
-      ],
+      errors: [{ path: "body.proofOfKnowledge", message: `must be ${suite.signatureBytes} bytes` }],
     });
   }
-  suite.checkPoint(pok.slice(0, suite.pointBytes), "body.proofOfKnowledge");
   return [
     {
       type: "DkgRound1Submitted",

@@ -77,6 +77,12 @@ export async function proposeTransaction(
   const v = requireVault(await loadVault(deps, vaultId));
   requireGuardian(v, auth.userId);
   requireStatus(v, "active");
+  if (eligibleSigners(v, []).length < v.threshold) {
+    throw new AppError(
+      "vault_state",
+      `Fewer than ${v.threshold} guardians holding key shares remain: the vault cannot sign`,
+    );
+  }
   const destination = canonicalAddress(body.chain, body.destination);
   const amount = canonicalAmount(body.chain, body.amount);
   const memo = body.memo === undefined || body.memo === "" ? null : body.memo;

@@ -6,6 +6,7 @@ import { background } from "../background.ts";
 import { ConfigError } from "../config.ts";
 import { custodySockets } from "../custody/ws/extension.ts";
 import { features } from "../features.ts";
+import { AppError } from "../http/errors.ts";
 import { buildRuntime } from "../runtime.ts";
 
 async function main(): Promise<void> {
@@ -13,8 +14,14 @@ async function main(): Promise<void> {
   const { config } = rt;
   const logger = rt.deps.logger;
   // Deno picks the first offered subprotocol unless told: answer ours, never the bearer token.
-  rt.deps.upgradeWebSocket = (c, events, protocol) =>
-    upgradeWebSocket(c, events, protocol ? { protocol } : {}) as Promise<Response>;
+  rt.deps.upgradeWebSocket = (c, events, protocol) => {
+    // Deno splits Sec-WebSocket-Protocol on ", " only; "a,b" (as `ws` sends it) would fail the upgrade.
+    const offered = (c.req.header("Sec-WebSocket-Protocol") ?? "").split(", ");
+    if (protocol && !offered.includes(protocol)) {
+      throw new AppError("bad_request", "Separate the offered subprotocols with a comma and a space");
+    }
+    return upgradeWebSocket(c, events, protocol ? { protocol } : {}) as Promise<Response>;
+  };
   const app = createApp(rt.deps, features);
 
   const server = Deno.serve(

@@ -1,7 +1,7 @@
 /**
  * The custody WebSocket protocol (`/v1/custody/ws`, subprotocol `vigil.custody.v1`):
  * the frames a client may send, the frames the server sends, the stable error
- * codes of error frames and the close codes. docs/custody-websocket.md is the
+ * codes of error frames and the close codes. docs/custody.md ("The WebSocket protocol") is the
  * reference for clients; this file is the one place the codes are defined.
  *
  * Every frame is one JSON object with a `type`. A client request may carry an

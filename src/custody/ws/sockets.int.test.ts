@@ -8,8 +8,10 @@
 import { ed25519, ed25519_FROST } from "@noble/curves/ed25519.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from "../../../test/helpers/db.ts";
+import { requireAuthDeps } from "../../auth/deps.ts";
 import { analyze } from "../../security/threats/analyze.ts";
 import { fromHex, toHex } from "../hex.ts";
+import { GuardianClient, signedInUser, vaultWithKey } from "../testing.ts";
 import { SUBPROTOCOL } from "./protocol.ts";
 import {
   activeVault,
@@ -19,6 +21,7 @@ import {
   type LoggedIn,
   registerAndLogin,
   sharedPostgres,
+  socketCall,
   startInstance,
   type TestVault,
 } from "./testing.ts";
@@ -160,6 +163,54 @@ describe.runIf(live)("custody WebSocket across two instances (Postgres + Redis)"
       status: 404,
     });
     expect(other.vaultId).not.toBe(vault.vaultId);
+  });
+
+  it("three guardian clients on two instances run the DKG and sign over sockets; the signature verifies", async () => {
+    const admin = await signedInUser(a.rt.deps, a.app, "dkg-admin@example.com", ["admin"]);
+    const emails = ["dkg1@example.com", "dkg2@example.com", "dkg3@example.com"];
+    const instances = [a, b, b];
+    const clients3: GuardianClient[] = [];
+    for (const [i, email] of emails.entries()) {
+      // Guardians already: a role granted on redeem reaches B's 5-second principal cache late (as over REST).
+      const u = await signedInUser(a.rt.deps, a.app, email, ["guardian"]);
+      const socket = await Client.connect(instances[i]!.wsUrl, u.token);
+      clients.push(socket);
+      clients3.push(new GuardianClient(socketCall(socket, u.call), "ed25519"));
+    }
+    const codeFor = async (email: string) => {
+      const [row] = await a.rt.deps.db.query<{ event_id: string }>(
+        "SELECT event_id::text FROM events WHERE type = 'GuardianInvited' AND data->>'email' = $1",
+        [email],
+      );
+      return requireAuthDeps(a.rt.deps).auth.links.derive("custody_invitation", row!.event_id);
+    };
+    const vaultId = await vaultWithKey(admin.call, clients3, emails, codeFor);
+    const sockets = clients.slice(-3);
+    // Every guardian heard the key established, whichever instance it is on.
+    for (const c of sockets)
+      await c.next((f) => f.event === "vault_key_established" && f.vaultId === vaultId);
+    const proposed = await sockets[0]!.request({
+      type: "propose_transaction",
+      vaultId,
+      chain: "ethereum",
+      destination: "0x52908400098527886E0F7030069857D2E4169EE7",
+      amount: "0.25",
+    });
+    const txId = proposed.result.id as string;
+    for (const g of clients3.slice(0, 2)) expect((await g.commit(txId, 1)).status).toBe(200);
+    await sockets[1]!.next((f) => f.event === "signing_package_ready" && f.transactionId === txId);
+    for (const g of clients3.slice(0, 2)) expect((await g.share(txId)).status).toBe(200);
+    const signed = await sockets[2]!.next(
+      (f) => f.event === "transaction_signed" && f.transactionId === txId,
+    );
+    const tx = await sockets[2]!.request({ type: "get_transaction", transactionId: txId });
+    expect(
+      ed25519.verify(
+        fromHex(signed.data.signature as string),
+        fromHex(tx.result.message as string),
+        clients3[0]!.key!.public.commitments[0]!,
+      ),
+    ).toBe(true);
   });
 
   it("closes the socket of a session revoked on the other instance with 4012", async () => {

@@ -9,6 +9,7 @@ import { ed25519_FROST, x25519 } from "@noble/curves/ed25519.js";
 import WebSocket from "ws";
 import { createPostgresDb, type Db } from "../../../db/client.ts";
 import type { EventMetadata } from "../../../events/types.ts";
+import { systemMeta } from "../../../test/fixtures/events.ts";
 import { postgresDb, TEST_DATABASE_URL } from "../../../test/helpers/db.ts";
 import { type App, type AppDeps, createApp } from "../../app.ts";
 import { requireAuthDeps } from "../../auth/deps.ts";
@@ -17,6 +18,7 @@ import { buildRuntime, type Runtime } from "../../runtime.ts";
 import { createVault, importKey, inviteGuardian, redeemInvitation } from "../commands.ts";
 import { loadVault } from "../context.ts";
 import { toHex } from "../hex.ts";
+import type { Call } from "../testing.ts";
 import { vaultStream } from "../vault.ts";
 import { type CustodySocketOptions, custodySockets } from "./extension.ts";
 import { nodeWebSocket, serveWithWebSocket } from "./node.ts";
@@ -189,14 +191,8 @@ export class Client {
 
 const adminCaller = { userId: "0195a000-0000-7000-9000-0000000000ad", roles: ["admin"] };
 
-export const systemMeta = (actor = "system:test"): EventMetadata => ({
-  actor,
-  ip: null,
-  userAgent: null,
-  requestId: null,
-  correlationId: null,
-  causationId: null,
-});
+/** The shared fixture's metadata, acting as `actor`. */
+export const metaAs = (actor: string): EventMetadata => ({ ...systemMeta, actor });
 
 export interface TestVault {
   vaultId: string;
@@ -216,7 +212,7 @@ export async function activeVault(
   threshold = 2,
 ): Promise<TestVault> {
   const d = requireAuthDeps(deps);
-  const meta = systemMeta(`user:${adminCaller.userId}`);
+  const meta = metaAs(`user:${adminCaller.userId}`);
   const created = await createVault(
     d,
     adminCaller,
@@ -235,7 +231,7 @@ export async function activeVault(
       d,
       { userId: m.userId, roles: ["user"] },
       { code, transportPublicKey },
-      systemMeta(`user:${m.userId}`),
+      metaAs(`user:${m.userId}`),
     );
   }
   const v = await loadVault(d, vaultId);
@@ -260,4 +256,47 @@ export async function activeVault(
     ]),
   );
   return { vaultId, pub: dealt.public, guardians };
+}
+
+/**
+ * custody's test `Call` (src/custody/testing.ts) carried over a socket: the
+ * REST paths a guardian client uses become socket commands, so the same
+ * client code runs the DKG and signs over the WebSocket. Other paths (redeeming
+ * an invitation) go to `fallback`, over REST.
+ */
+export function socketCall(client: Client, fallback: Call): Call {
+  const routes: [string, RegExp, (m: RegExpExecArray, body: unknown) => Frame][] = [
+    [
+      "POST",
+      /^\/v1\/custody\/vaults\/([^/]+)\/dkg\/([123])$/,
+      (m, b) => ({ type: `dkg_round${m[2]}`, vaultId: m[1], ...(b as Frame) }),
+    ],
+    ["GET", /^\/v1\/custody\/vaults\/([^/]+)\/dkg$/, (m) => ({ type: "get_dkg", vaultId: m[1] })],
+    [
+      "POST",
+      /^\/v1\/custody\/transactions\/([^/]+)\/commitments$/,
+      (m, b) => ({ type: "submit_commitment", transactionId: m[1], ...(b as Frame) }),
+    ],
+    [
+      "POST",
+      /^\/v1\/custody\/transactions\/([^/]+)\/shares$/,
+      (m, b) => ({ type: "submit_share", transactionId: m[1], ...(b as Frame) }),
+    ],
+    [
+      "GET",
+      /^\/v1\/custody\/transactions\/([^/]+)$/,
+      (m) => ({ type: "get_transaction", transactionId: m[1] }),
+    ],
+  ];
+  return async (method, path, body) => {
+    for (const [verb, re, frame] of routes) {
+      const m = verb === method ? re.exec(path) : null;
+      if (!m) continue;
+      const answer = await client.request(frame(m, body));
+      return answer.type === "result"
+        ? { status: 200, body: answer.result }
+        : { status: answer.status ?? 400, body: answer };
+    }
+    return fallback(method, path, body);
+  };
 }
