@@ -33,6 +33,8 @@ export interface InProcessQueue extends JobQueue {
 
 type State = "waiting" | "active" | "completed" | "failed";
 
+const DAY_MS = 86_400_000;
+
 interface Entry {
   readonly spec: JobSpec;
   state: State;
@@ -82,7 +84,8 @@ export function createInProcessQueue(opts: InProcessQueueOptions = {}): InProces
     if (!handlers || stopping || waiting.length === 0) return;
     let next = Number.POSITIVE_INFINITY;
     for (const e of waiting) if (e.runAt < next) next = e.runAt;
-    timer = setTimeout(pump, Math.max(0, next - Date.now()));
+    // Timers longer than 2^31-1 ms fire at once; a job due in a month waits in steps of a day.
+    timer = setTimeout(pump, Math.min(DAY_MS, Math.max(0, next - Date.now())));
     // Never the reason a process stays up; whatever runs the queue keeps it alive.
     if (typeof timer === "object" && "unref" in timer) timer.unref();
   }

@@ -20,7 +20,6 @@ import type { WalletChain } from "./crypto/siwe.ts";
 import type { PowerState } from "./power.ts";
 import { proposalStream } from "./proposal.ts";
 import { type VotingWindow, votingWindow } from "./queries.ts";
-import { lockStream } from "./streams.ts";
 import { normalizeWallet, walletByAddress } from "./wallets.ts";
 
 type Refusal = (typeof VOTE_REFUSALS)[number];
@@ -116,9 +115,8 @@ export async function castVote(
   let open = true;
   try {
     await deps.db.transaction(async (tx) => {
-      await lockStream(tx, proposalStream(proposalId), "SHARE");
+      const current = await votingWindow(tx, proposalId, proposalStream(proposalId));
       const now2 = deps.clock.now();
-      const current = await votingWindow(tx, proposalId);
       if (!current || !isOpen(current, now2)) {
         open = false;
         return;
