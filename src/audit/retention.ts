@@ -88,7 +88,9 @@ export function retentionExclusions(config: RetentionConfig, now: Date): Record<
   const out: Record<string, string[]> = {};
   for (const rule of PRUNE_RULES) {
     const cutoff = new Date(now.getTime() - rule.days(config) * DAY).toISOString();
-    (out[rule.table] ??= []).push(`(${rule.where.replaceAll("$1", `'${cutoff}'::timestamptz`)})`);
+    const preds = out[rule.table] ?? [];
+    preds.push(`(${rule.where.replaceAll("$1", `'${cutoff}'::timestamptz`)})`);
+    out[rule.table] = preds;
   }
   return Object.fromEntries(Object.entries(out).map(([t, preds]) => [t, preds.join(" OR ")]));
 }
