@@ -5,8 +5,8 @@
  * - It reads the log exactly as `readAll` does (past its checkpoint, in
  *   `(tx_id, id)` order, below the fence), but only the columns the tree needs.
  * - Each batch writes its entries, the subtrees the batch completed, and (when
- *   due) a signed checkpoint, in the same transaction that advances its log
- *   checkpoint by compare-and-set. A kill mid-batch rolls all of it back; a
+ *   due) a signed checkpoint, in one statement (so one transaction and one
+ *   round trip) gated by the compare-and-set advance of its log checkpoint. A kill mid-batch rolls all of it back; a
  *   second sequencer racing it loses the compare-and-set and rolls back. So
  *   positions stay dense and unique whatever happens.
  * - One instance runs: it holds a session advisory lock on a dedicated
@@ -14,7 +14,7 @@
  * - It never runs in the append path: appends cost exactly what they did.
  */
 import type { Db, Sql } from "../../db/client.ts";
-import { advanceCheckpoint, loadCheckpoint } from "../../projections/checkpoints.ts";
+import { loadCheckpoint } from "../../projections/checkpoints.ts";
 import { wakeableSleep } from "../../projections/wake.ts";
 import { comparePositions, type Position } from "../types.ts";
 import { type Hash, leafHash, MerkleAccumulator } from "./merkle.ts";
@@ -71,6 +71,11 @@ async function loadState(db: Db): Promise<State> {
   return db.transaction(async (tx) => {
     // One snapshot: the checkpoint and the entries were committed together.
     await tx.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+    // The row every batch moves by compare-and-set; created at the start of the log.
+    await tx.query(
+      "INSERT INTO checkpoints (name, tx_id, event_id) VALUES ($1, '0'::xid8, 0) ON CONFLICT (name) DO NOTHING",
+      [SEQUENCER],
+    );
     const from = await loadCheckpoint(tx, SEQUENCER);
     const size = await ledgerSize(tx);
     const tree = new MerkleAccumulator(size, await loadEdge(tx, size));
@@ -171,39 +176,63 @@ export function createSequencer(opts: SequencerOptions): Sequencer {
       }
     }
     const pending = due(s, tree.size) ? await draft(tree) : undefined;
-    let cp: SignedCheckpoint | undefined;
+    let moved: { ok: boolean }[];
     try {
-      cp = await db.transaction(async (tx) => {
-        if (!(await advanceCheckpoint(tx, SEQUENCER, s.from, to))) {
-          throw new StaleSequencerError("another sequencer moved the ledger");
-        }
-        // Set-based: three statements per batch whatever its size.
-        await tx.query(
-          `INSERT INTO ledger_entries (position, event_id, log_tx_id, log_id)
-           SELECT $1::bigint + u.ord - 1, u.event_id, u.tx_id, u.id
-             FROM unnest(string_to_array($2::text, ',')::uuid[], string_to_array($3::text, ',')::xid8[],
-                         string_to_array($4::text, ',')::bigint[]) WITH ORDINALITY AS u(event_id, tx_id, id, ord)`,
-          [
-            first,
-            rows.map((r) => r.event_id).join(","),
-            rows.map((r) => r.tx_id).join(","),
-            rows.map((r) => r.id).join(","),
-          ],
-        );
-        await tx.query(
-          `INSERT INTO ledger_nodes (level, idx, hash)
+      // One statement, so one round trip and atomic on its own: the compare-and-set
+      // of the log checkpoint gates every insert (nothing is written when another
+      // sequencer moved first). Set-based whatever the batch's size.
+      moved = await db.query<{ ok: boolean }>(
+        `WITH cas AS (
+           UPDATE checkpoints SET tx_id = $3::xid8, event_id = $4, updated_at = now()
+            WHERE name = $5 AND tx_id = $1::xid8 AND event_id = $2 RETURNING 1),
+         entries AS (
+           INSERT INTO ledger_entries (position, event_id, log_tx_id, log_id)
+           SELECT $6::bigint + u.ord - 1, u.event_id, u.tx_id, u.id
+             FROM unnest(string_to_array($7::text, ',')::uuid[], string_to_array($8::text, ',')::xid8[],
+                         string_to_array($9::text, ',')::bigint[]) WITH ORDINALITY AS u(event_id, tx_id, id, ord)
+            WHERE EXISTS (SELECT 1 FROM cas)),
+         nodes AS (
+           INSERT INTO ledger_nodes (level, idx, hash)
            SELECT u.level, u.idx, decode(u.hash, 'hex')
-             FROM unnest(string_to_array($1::text, ',')::smallint[], string_to_array($2::text, ',')::bigint[],
-                         string_to_array($3::text, ',')) AS u(level, idx, hash)`,
-          [levels.join(","), indexes.join(","), hashes.join(",")],
-        );
-        return pending ? storeCheckpoint(tx, pending) : undefined;
-      });
+             FROM unnest(string_to_array($10::text, ',')::smallint[], string_to_array($11::text, ',')::bigint[],
+                         string_to_array($12::text, ',')) AS u(level, idx, hash)
+            WHERE EXISTS (SELECT 1 FROM cas)),
+         signed AS (
+           INSERT INTO ledger_checkpoints (tree_size, root_hash, note, key_id, signed_at)
+           SELECT $13::bigint, decode($14, 'hex'), $15, $16, $17::timestamptz
+            WHERE $13::bigint IS NOT NULL AND EXISTS (SELECT 1 FROM cas)
+           ON CONFLICT (tree_size) DO NOTHING)
+         SELECT EXISTS (SELECT 1 FROM cas) AS ok`,
+        [
+          s.from.txId,
+          s.from.id,
+          to.txId,
+          to.id,
+          SEQUENCER,
+          first,
+          rows.map((r) => r.event_id).join(","),
+          rows.map((r) => r.tx_id).join(","),
+          rows.map((r) => r.id).join(","),
+          levels.join(","),
+          indexes.join(","),
+          hashes.join(","),
+          pending?.size ?? null,
+          pending ? hex(pending.rootHash) : null,
+          pending?.note ?? null,
+          pending?.keyId ?? null,
+          pending?.signedAt.toISOString() ?? null,
+        ],
+      );
     } catch (err) {
       // Whatever happened, the database is the truth: reload before the next batch.
       state = undefined;
       throw err;
     }
+    if (!moved[0]?.ok) {
+      state = undefined;
+      throw new StaleSequencerError("another sequencer moved the ledger");
+    }
+    const cp = pending;
     s.from = to;
     s.tree = tree;
     opts.onBatch?.(

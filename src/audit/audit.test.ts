@@ -10,6 +10,7 @@ import { verifyConsistency, verifyInclusion } from "../../events/ledger/merkle.t
 import { openCheckpoint, parseVerifierKey } from "../../events/ledger/note.ts";
 import { createSequencer } from "../../events/ledger/sequencer.ts";
 import { dbCases, settle } from "../../test/helpers/db.ts";
+import { ROUTE_TABLE } from "../access/route-table.ts";
 import { type AccessHarness, accessHarness, type TestUser, userWithRoles } from "../access/testing.ts";
 import { checkpointKeysFor } from "./feature.ts";
 
@@ -151,6 +152,14 @@ for (const c of dbCases()) {
       const one = await get("/v1/audit/events?limit=1");
       const two = await get(`/v1/audit/events?limit=1&after=${one.body!.nextAfter}`);
       expect(two.body!.events[0].position).toBe(one.body!.events[0].position + 1);
+    });
+
+    it("documents every audit endpoint in /openapi.json", async () => {
+      const doc = (await h.api.call("GET", "/openapi.json")).body!;
+      const paths = ROUTE_TABLE.filter(([, p]) => p.startsWith("/v1/audit/")).map(([, p]) => p);
+      expect(paths.length).toBe(8);
+      for (const path of [...paths, "/.well-known/vigil-checkpoint-key"])
+        expect(doc.paths[path], path).toBeDefined();
     });
 
     it("admins may read it; other roles get 403 and strangers 401", async () => {

@@ -78,6 +78,21 @@ export async function pruneOnce(sql: Sql, config: RetentionConfig, now: Date): P
   return report;
 }
 
+/**
+ * Per table, the rows retention would prune at `now`, as literal SQL: what
+ * `replay --verify` leaves out of its comparison (the live table no longer has
+ * them, the rebuild from the log does). The cutoffs only move forward, so
+ * every row already pruned matches too.
+ */
+export function retentionExclusions(config: RetentionConfig, now: Date): Record<string, string> {
+  const out: Record<string, string[]> = {};
+  for (const rule of PRUNE_RULES) {
+    const cutoff = new Date(now.getTime() - rule.days(config) * DAY).toISOString();
+    (out[rule.table] ??= []).push(`(${rule.where.replaceAll("$1", `'${cutoff}'::timestamptz`)})`);
+  }
+  return Object.fromEntries(Object.entries(out).map(([t, preds]) => [t, preds.join(" OR ")]));
+}
+
 /** Runs `pruneOnce` every RETENTION_INTERVAL_MINUTES (first pass shortly after start). */
 export function runRetention(deps: AppDeps): { stop(): Promise<void> } {
   const { config, logger } = deps;

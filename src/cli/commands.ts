@@ -12,6 +12,8 @@ import { findProjection } from "../../projections/index.ts";
 import { rebuildProjection, type TableDiff, verifyProjections } from "../../projections/rebuild.ts";
 import type { Projection } from "../../projections/types.ts";
 import { outboxDir, readOutbox } from "../../workers/email.ts";
+import { retentionExclusions } from "../audit/retention.ts";
+import type { RetentionConfig } from "../config.ts";
 
 export interface CliDeps {
   db: Db;
@@ -22,6 +24,8 @@ export interface CliDeps {
   dataDir: string;
   /** Progress goes here (stderr), so stdout stays parseable. */
   progress: (line: string) => void;
+  /** Retention ages: `replay --verify` leaves rows retention prunes out of its comparison. */
+  retention?: RetentionConfig;
 }
 
 const systemMeta = (command: string): EventMetadata => ({
@@ -88,6 +92,7 @@ export async function cmdReplayVerify(d: CliDeps): Promise<number> {
   const diffs = await verifyProjections(
     { db: d.db, store: d.store, onProgress: (_p, n) => d.progress(`replay: ${n} events`) },
     d.projections,
+    { ignore: d.retention ? retentionExclusions(d.retention, new Date()) : undefined },
   );
   for (const line of formatDiff(diffs)) d.out(line);
   d.out(

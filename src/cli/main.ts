@@ -57,6 +57,7 @@ async function main(): Promise<number> {
       store,
       projections: allProjections,
       dataDir: config.dataDir,
+      retention: config.retention,
       out: (line) => console.log(line),
       progress: (line) => (tty ? process.stderr.write(`\r${line}   `) : undefined),
     });
