@@ -21,7 +21,7 @@ import { equalHashes, leafHash } from "../events/ledger/merkle.ts";
 import type { EventMetadata } from "../events/types.ts";
 import type { Findings } from "./checks.ts";
 import type { ExportedEvent, Manifest } from "./format.ts";
-import type { Parsed, RecordReader } from "./records.ts";
+import { lineReader, type Parsed, type RecordReader } from "./records.ts";
 
 /** Positions a range may span in this verifier (32 bytes of leaf each). */
 export const MAX_RANGE = 50_000_000;
@@ -157,7 +157,6 @@ export class EventChecker {
 
   /** Lines `{"position": n, "hash": "<hex>"}`: positions a filtered export leaves out. */
   omittedReader(): RecordReader {
-    let buf = "";
     let last = -1;
     const line = (l: string) => {
       if (l === "") return;
@@ -177,17 +176,7 @@ export class EventChecker {
       last = position;
       this.#setLeaf(position, hash, "omitted leaf");
     };
-    return {
-      push(text) {
-        const lines = (buf + text).split("\n");
-        buf = lines.pop() ?? "";
-        for (const l of lines) line(l);
-      },
-      end() {
-        line(buf);
-        buf = "";
-      },
-    };
+    return lineReader(line);
   }
 
   /** After the last event: the count, the range coverage (range proofs), and the chains. */

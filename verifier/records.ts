@@ -43,7 +43,6 @@ function parseJson(text: string): unknown {
 
 /** NDJSON: one JSON object per line. */
 function ndjsonReader(onRecord: (p: Parsed, n: number) => void): RecordReader {
-  let buf = "";
   let n = 0;
   const line = (l: string) => {
     if (l === "") return;
@@ -53,6 +52,12 @@ function ndjsonReader(onRecord: (p: Parsed, n: number) => void): RecordReader {
       onRecord({ ok: false, error: "is not a JSON object" }, n);
     else onRecord(toEvent(o as Record<string, unknown>), n);
   };
+  return lineReader(line);
+}
+
+/** Calls `line` with each line of the text pushed, the last one at `end`. */
+export function lineReader(line: (l: string) => void): RecordReader {
+  let buf = "";
   return {
     push(text) {
       const lines = (buf + text).split("\n");
