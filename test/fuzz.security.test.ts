@@ -12,7 +12,8 @@
  * Operations come from the document at run time, so routes added later are
  * covered without editing this file. The run is bounded by time (FUZZ_BUDGET_MS,
  * about 50 s by default, shared evenly between operations) and by FUZZ_RUNS
- * requests per operation and caller. The seed is printed and in the test name;
+ * requests per operation and caller; requests run one at a time, each awaited,
+ * so whatever the log gained belongs to the request just answered. The seed is printed and in the test name;
  * FUZZ_SEED=<n> replays a run.
  */
 import fc from "fast-check";
@@ -61,7 +62,9 @@ const tokens: Partial<Record<Caller, string>> = {};
 const people: { user?: TestUser; admin?: TestUser; totp?: string } = {};
 
 beforeAll(async () => {
-  h = await accessHarness({ env: { RATE_LIMITS_ENABLED: "false" } });
+  // Limits off so requests reach the handlers; a generous timeout so a loaded machine
+  // does not turn slow answers into 503s (deadlines have suites of their own).
+  h = await accessHarness({ env: { RATE_LIMITS_ENABLED: "false", REQUEST_TIMEOUT_MS: "120000" } });
   people.user = await userWithRoles(h, "fuzz-user@example.com");
   people.admin = await userWithRoles(h, "fuzz-admin@example.com", ["admin"]);
   people.totp = (await enableTotpFor(h, people.admin)).secret;
@@ -199,7 +202,7 @@ async function check(op: Operation, caller: Caller, req: Req): Promise<void> {
 describe("fuzzing every operation of /openapi.json", () => {
   it(`holds for anonymous, user and admin callers (seed ${SEED}; replay with FUZZ_SEED=${SEED})`, async () => {
     console.info(`fuzz: seed ${SEED}, ${RUNS} runs per operation and caller (FUZZ_SEED, FUZZ_RUNS)`);
-    const ops = operationsOf(doc).filter((o) => o.path.startsWith("/v1"));
+    const ops = operationsOf(doc);
     expect(ops.length).toBeGreaterThan(10);
     const started = Date.now();
     const counts: Record<string, number> = {};
@@ -208,20 +211,18 @@ describe("fuzzing every operation of /openapi.json", () => {
       const slice = Math.max(200, (BUDGET_MS - (Date.now() - started)) / (ops.length - i));
       for (const [j, caller] of CALLERS.entries()) {
         await refresh(caller);
+        const deadline = Date.now() + slice / CALLERS.length;
         let ran = 0;
         await fc.assert(
           fc.asyncProperty(requestFor(op), async (req) => {
+            // Out of time: the remaining runs pass without a request. (fast-check's own
+            // interruptAfterTimeLimit would abandon a request mid-flight, and its late
+            // writes would be blamed on the next one.) The first always runs.
+            if (ran > 0 && Date.now() > deadline) return;
             ran++;
             await check(op, caller, req);
           }),
-          {
-            seed: SEED + i * CALLERS.length + j,
-            numRuns: RUNS,
-            // At least a second: fast-check counts an interruption before the first run as a failure.
-            interruptAfterTimeLimit: Math.max(1000, slice / CALLERS.length),
-            markInterruptAsFailure: false,
-            endOnFailure: true,
-          },
+          { seed: SEED + i * CALLERS.length + j, numRuns: RUNS, endOnFailure: true },
         );
         counts[op.id] = (counts[op.id] ?? 0) + ran;
       }
