@@ -28,8 +28,8 @@ import {
 } from "../src/access/testing.ts";
 import { ERROR_CODES } from "../src/http/errors.ts";
 import { PASSWORD } from "../src/identity/testing.ts";
-import { contentTypes, encode, headerValue, hostileString, mutateBody } from "./fuzz/hostile.ts";
-import { type OpenApiDoc, type Operation, operationsOf, shaped } from "./fuzz/openapi.ts";
+import { type OpenApiDoc, type Operation, operationsOf } from "./fuzz/openapi.ts";
+import { type Req, requestFor } from "./fuzz/requests.ts";
 
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const RUNS = Number(process.env.FUZZ_RUNS ?? 12);
@@ -48,13 +48,6 @@ const EVIDENCE = new Set([
 
 type Caller = "anonymous" | "user" | "admin";
 const CALLERS: Caller[] = ["anonymous", "user", "admin"];
-
-interface Req {
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-  body?: string;
-}
 
 let h: AccessHarness;
 let doc: OpenApiDoc;
@@ -103,64 +96,6 @@ function knownIds(): fc.Arbitrary<string> {
     "5d41402abc4b2a76b9719d911017c592",
     "203.0.113.9",
   );
-}
-
-function requestFor(op: Operation): fc.Arbitrary<Req> {
-  const leaf = fc.oneof(hostileString, knownIds(), fc.string({ maxLength: 20 }));
-  const pathParams = op.params.filter((p) => p.in === "path");
-  const queryParams = op.params.filter((p) => p.in === "query");
-  const headerParams = op.params.filter((p) => p.in === "header");
-  const segment = (p: (typeof pathParams)[number]) =>
-    fc.oneof(
-      { arbitrary: knownIds(), weight: 3 },
-      { arbitrary: shaped(doc, p.schema, leaf), weight: 2 },
-      { arbitrary: hostileString, weight: 2 },
-    );
-  const path = fc
-    .tuple(...pathParams.map(segment))
-    .map((values) =>
-      pathParams.reduce((url, p, i) => url.replace(`{${p.name}}`, encode(values[i])), op.path),
-    );
-  const query = fc
-    .tuple(
-      ...queryParams.map((p) =>
-        fc.option(fc.oneof(shaped(doc, p.schema, leaf), hostileString), { nil: undefined }),
-      ),
-      fc.option(fc.tuple(hostileString, hostileString), { nil: undefined }),
-    )
-    .map((values) => {
-      const pairs: string[] = [];
-      queryParams.forEach((p, i) => {
-        if (values[i] !== undefined) pairs.push(`${p.name}=${encode(values[i])}`);
-      });
-      const extra = values[queryParams.length] as [string, string] | undefined;
-      if (extra) pairs.push(`${encode(extra[0])}=${encode(extra[1])}`);
-      return pairs.length ? `?${pairs.join("&")}` : "";
-    });
-  const headers = fc.record({
-    ua: fc.option(headerValue, { nil: undefined }),
-    params: fc.tuple(...headerParams.map(() => fc.option(headerValue, { nil: undefined }))),
-  });
-  const hasBody = op.method !== "GET";
-  const body = hasBody
-    ? fc.option(
-        fc.tuple(
-          op.body ? mutateBody(shaped(doc, op.body, leaf)) : mutateBody(fc.constant({})),
-          contentTypes,
-        ),
-        { nil: undefined, freq: op.body ? 8 : 2 },
-      )
-    : fc.constant(undefined);
-  return fc.tuple(path, query, headers, body).map(([p, q, hd, b]) => {
-    const out: Record<string, string> = {};
-    if (hd.ua !== undefined) out["User-Agent"] = hd.ua;
-    headerParams.forEach((hp, i) => {
-      const v = hd.params[i];
-      if (v !== undefined) out[hp.name] = v;
-    });
-    if (b?.[1]) out["Content-Type"] = b[1];
-    return { method: op.method, url: p + q, headers: out, ...(b ? { body: b[0] } : {}) };
-  });
 }
 
 async function logHead(): Promise<number> {
@@ -214,7 +149,7 @@ describe("fuzzing every operation of /openapi.json", () => {
         const deadline = Date.now() + slice / CALLERS.length;
         let ran = 0;
         await fc.assert(
-          fc.asyncProperty(requestFor(op), async (req) => {
+          fc.asyncProperty(requestFor(doc, op, knownIds()), async (req) => {
             // Out of time: the remaining runs pass without a request. (fast-check's own
             // interruptAfterTimeLimit would abandon a request mid-flight, and its late
             // writes would be blamed on the next one.) The first always runs.
