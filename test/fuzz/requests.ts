@@ -57,10 +57,16 @@ export function requestFor(
       fc.oneof({ arbitrary: knownIds, weight: 3 }, { arbitrary: shaped(doc, p.schema, benign), weight: 2 }),
     ),
   );
+  // Optional parameters mostly absent and otherwise from the schema's examples, so that
+  // the one hostile parameter meets a query that would otherwise pass validation.
   const wellQuery = fc.tuple(
-    ...queryParams.map((p) => fc.option(shaped(doc, p.schema, benign), { nil: undefined, freq: 2 })),
+    ...queryParams.map((p) => {
+      const value = shaped(doc, p.schema, benign, 0, true);
+      if (p.required) return value;
+      return fc.oneof({ arbitrary: fc.constant(undefined), weight: 3 }, { arbitrary: value, weight: 1 });
+    }),
   );
-  const wellBody = op.body ? shaped(doc, op.body, benign) : fc.constant(undefined);
+  const wellBody = op.body ? shaped(doc, op.body, benign, 0, true) : fc.constant(undefined);
 
   return fc
     .record({
