@@ -29,7 +29,7 @@ import {
 import { ERROR_CODES } from "../src/http/errors.ts";
 import { PASSWORD } from "../src/identity/testing.ts";
 import { type OpenApiDoc, type Operation, operationsOf } from "./fuzz/openapi.ts";
-import { type Req, requestFor } from "./fuzz/requests.ts";
+import { type Req, requestFor, sweepFor } from "./fuzz/requests.ts";
 
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const RUNS = Number(process.env.FUZZ_RUNS ?? 12);
@@ -141,11 +141,21 @@ describe("fuzzing every operation of /openapi.json", () => {
     expect(ops.length).toBeGreaterThan(10);
     const started = Date.now();
     const counts: Record<string, number> = {};
+    let swept = 0;
     for (const [i, op] of ops.entries()) {
       // The time left, shared evenly by the operations left: a slow machine runs fewer cases, never longer.
       const slice = Math.max(200, (BUDGET_MS - (Date.now() - started)) / (ops.length - i));
       for (const [j, caller] of CALLERS.entries()) {
         await refresh(caller);
+        // The sweep always runs (every place text goes in, with NUL); the random part shares the budget.
+        for (const req of sweepFor(
+          doc,
+          op,
+          caller === "anonymous" ? people.user!.userId : people[caller]!.userId,
+        )) {
+          await check(op, caller, req);
+          swept++;
+        }
         const deadline = Date.now() + slice / CALLERS.length;
         let ran = 0;
         await fc.assert(
@@ -163,7 +173,9 @@ describe("fuzzing every operation of /openapi.json", () => {
       }
     }
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
-    console.info(`fuzz: ${total} requests over ${ops.length} operations in ${Date.now() - started} ms`);
+    console.info(
+      `fuzz: ${swept} sweep and ${total} random requests over ${ops.length} operations in ${Date.now() - started} ms`,
+    );
     // Every operation was reached at least once per caller, however slow the machine.
     for (const op of ops) expect(counts[op.id], op.id).toBeGreaterThanOrEqual(CALLERS.length);
   }, 300_000);

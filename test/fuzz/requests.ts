@@ -111,3 +111,48 @@ export function requestFor(
       return { method: op.method, url, headers, ...(body === undefined ? {} : { body }) };
     });
 }
+
+/** Holds both things the input rule exists for: a NUL and a lone surrogate. */
+export const SWEEP_TEXT = "x\u0000\ud800y";
+
+/**
+ * The systematic part, before the random one: one request per place where text
+ * goes in (each path parameter, each query parameter, each top-level body
+ * field, a body key), holding NUL (and, in bodies, a lone surrogate), the rest
+ * of the request well-formed. Deterministic: every run covers every place.
+ */
+export function sweepFor(doc: OpenApiDoc, op: Operation, knownId: string): Req[] {
+  const pathParams = op.params.filter((p) => p.in === "path");
+  const queryParams = op.params.filter((p) => p.in === "query");
+  const base = (arb: fc.Arbitrary<unknown>) => fc.sample(arb, { numRuns: 1, seed: 1 })[0];
+  const benign = fc.constant(knownId);
+  const required = queryParams
+    .filter((p) => p.required)
+    .map((p) => `${p.name}=${encode(base(shaped(doc, p.schema, benign, 0, true)))}`);
+  const url = (pathAt = -1, extraQuery?: string) => {
+    let u = pathParams.reduce(
+      (acc, p, i) => acc.replace(`{${p.name}}`, i === pathAt ? "x%00y" : encode(knownId)),
+      op.path,
+    );
+    const q = [...required, ...(extraQuery ? [extraQuery] : [])];
+    if (q.length) u += `?${q.join("&")}`;
+    return u;
+  };
+  const body = op.body ? base(shaped(doc, op.body, benign, 0, true)) : undefined;
+  const withBody = (b: unknown): Req => ({
+    method: op.method,
+    url: url(),
+    headers: { "Content-Type": "application/json" },
+    body: toJson(b),
+  });
+  const reqs: Req[] = [];
+  pathParams.forEach((_, i) => {
+    reqs.push({ method: op.method, url: url(i), headers: {}, ...(body === undefined ? {} : withBody(body)) });
+  });
+  for (const p of queryParams) reqs.push({ method: op.method, url: url(-1, `${p.name}=x%00y`), headers: {} });
+  if (body && typeof body === "object" && !Array.isArray(body)) {
+    for (const key of Object.keys(body)) reqs.push(withBody({ ...body, [key]: SWEEP_TEXT }));
+    reqs.push(withBody({ ...body, [SWEEP_TEXT]: 1 }));
+  }
+  return reqs;
+}
