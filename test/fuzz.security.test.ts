@@ -10,7 +10,9 @@
  *   refusal is meant to leave (a failed login, a rate-limit hit...).
  *
  * Operations come from the document at run time, so routes added later are
- * covered without editing this file. The run is bounded by time (FUZZ_BUDGET_MS,
+ * covered without editing this file. Each operation and caller first gets a
+ * deterministic sweep (NUL and a lone surrogate in every place text goes in),
+ * then random requests. The run is bounded by time (FUZZ_BUDGET_MS,
  * about 50 s by default, shared evenly between operations) and by FUZZ_RUNS
  * requests per operation and caller; requests run one at a time, each awaited,
  * so whatever the log gained belongs to the request just answered. The seed is printed and in the test name;
