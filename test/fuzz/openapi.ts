@@ -93,21 +93,23 @@ export function shaped(
   schema: JsonSchema | undefined,
   leaf: fc.Arbitrary<string>,
   depth = 0,
+  /** Strings from the schema's own examples and formats only, wherever it has some. */
+  strict = false,
 ): fc.Arbitrary<unknown> {
   const s = resolve(doc, schema);
   if (depth > 6) return fc.constant(null);
   if (s.const !== undefined) return fc.constant(s.const);
   if (s.enum?.length) return fc.constantFrom(...s.enum);
   const alts = s.anyOf ?? s.oneOf;
-  if (alts?.length) return fc.oneof(...alts.map((a) => shaped(doc, a, leaf, depth + 1)));
+  if (alts?.length) return fc.oneof(...alts.map((a) => shaped(doc, a, leaf, depth + 1, strict)));
   if (s.allOf?.length) {
-    const parts = s.allOf.map((a) => shaped(doc, a, leaf, depth + 1));
+    const parts = s.allOf.map((a) => shaped(doc, a, leaf, depth + 1, strict));
     return fc.tuple(...parts).map((vs) => Object.assign({}, ...vs.filter((v) => v && typeof v === "object")));
   }
   const type = Array.isArray(s.type) ? s.type.find((t) => t !== "null") : s.type;
   switch (type) {
     case "string":
-      return stringFor(s, leaf);
+      return stringFor(s, leaf, strict);
     case "integer":
       return fc.integer({ min: s.minimum ?? -5, max: Math.min(s.maximum ?? 1000, 1_000_000) });
     case "number":
@@ -120,12 +122,12 @@ export function shaped(
     case "boolean":
       return fc.boolean();
     case "array":
-      return fc.array(shaped(doc, s.items, leaf, depth + 1), { maxLength: 4 });
+      return fc.array(shaped(doc, s.items, leaf, depth + 1, strict), { maxLength: 4 });
     case "object": {
       const props = s.properties ?? {};
       const required = new Set(s.required ?? []);
       const record: Record<string, fc.Arbitrary<unknown>> = {};
-      for (const [k, v] of Object.entries(props)) record[k] = shaped(doc, v, leaf, depth + 1);
+      for (const [k, v] of Object.entries(props)) record[k] = shaped(doc, v, leaf, depth + 1, strict);
       return fc.record(record, {
         requiredKeys: Object.keys(props).filter((k) => required.has(k)),
       });
@@ -137,7 +139,7 @@ export function shaped(
 
 const EXAMPLE_IP = fc.constantFrom("203.0.113.9", "2001:db8::1", "2001:db8::/64", "10.0.0.1");
 
-function stringFor(s: JsonSchema, leaf: fc.Arbitrary<string>): fc.Arbitrary<string> {
+function stringFor(s: JsonSchema, leaf: fc.Arbitrary<string>, strict: boolean): fc.Arbitrary<string> {
   const examples: string[] = [];
   if (typeof s.example === "string") examples.push(s.example);
   if (typeof s.default === "string") examples.push(s.default);
@@ -150,6 +152,9 @@ function stringFor(s: JsonSchema, leaf: fc.Arbitrary<string>): fc.Arbitrary<stri
   if (s.format === "date-time") byFormat.push(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()));
   if (s.pattern === "^[0-9a-f]{32}$") byFormat.push(fc.stringMatching(/^[0-9a-f]{32}$/));
   if (s.format === "ipv4" || /ip/i.test(String(s.example ?? ""))) byFormat.push(EXAMPLE_IP);
+  if (strict && (byFormat.length || examples.length)) {
+    return fc.oneof(...byFormat, ...(examples.length ? [fc.constantFrom(...examples)] : []));
+  }
   return fc.oneof(
     { arbitrary: leaf, weight: 2 },
     { arbitrary: plain, weight: 1 },
