@@ -75,6 +75,8 @@ export const SECOND_FACTOR_PERMISSIONS: ReadonlySet<Permission> = new Set([
   "security:write",
   "admin:users:read",
   "admin:users:write",
+  "custody:admin",
+  "governance:admin",
 ]);
 
 export function hasPermission(roles: readonly string[], permission: Permission): boolean {
