@@ -99,6 +99,11 @@ describe.each(runtimeCases())("compliance export end to end on $name", (rc) => {
     }
     expect(size).toBeGreaterThanOrEqual(n);
 
+    const doc = (await (await call("GET", "/openapi.json")).json()) as { paths: Record<string, unknown> };
+    for (const path of ["/v1/audit/exports", "/v1/audit/exports/{id}", "/v1/audit/exports/{id}/bundle"]) {
+      expect(doc.paths[path], path).toBeDefined();
+    }
+
     // Hostile and premature requests: nothing is written for them.
     expect((await call("POST", "/v1/audit/exports", plain.token, { from: 0, to: size })).status).toBe(403);
     expect((await call("POST", "/v1/audit/exports", undefined, { from: 0, to: size })).status).toBe(401);
