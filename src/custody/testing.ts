@@ -235,14 +235,7 @@ export async function signedInUser(
         },
       },
     ],
-    {
-      actor: "system:test",
-      ip: null,
-      userAgent: null,
-      requestId: null,
-      correlationId: null,
-      causationId: null,
-    },
+    systemMeta,
   );
   const login = await caller(app)("POST", "/v1/auth/login", { email, password });
   if (login.status !== 200) throw new Error(`login ${email}: ${login.status} ${JSON.stringify(login.body)}`);
