@@ -15,6 +15,7 @@ import type {
 import { x25519 } from "@noble/curves/ed25519.js";
 import { hkdf } from "@noble/hashes/hkdf.js";
 import { sha256 } from "@noble/hashes/sha2.js";
+import { systemMeta } from "../../test/fixtures/events.ts";
 import { fromHex, toHex } from "./hex.ts";
 import { type Ciphersuite, SUITES } from "./suites.ts";
 
