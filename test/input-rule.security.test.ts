@@ -186,6 +186,17 @@ describe("the input rule in query strings, path parameters and headers", () => {
     await expectRefused(send("GET", "/v1/admin/users/%00"), "param.id", before);
   });
 
+  it("refuses control characters in headers used as data (a User-Agent reaches the log)", async () => {
+    const before = await logLength();
+    await expectRefused(
+      send("GET", "/v1/auth/me", undefined, { "User-Agent": "curl\u0001\u001b[2J" }),
+      "header.user-agent",
+      before,
+    );
+    const ok = await send("GET", "/v1/auth/me", undefined, { "User-Agent": "Mozilla/5.0\t(X11)" });
+    expect(ok.status).toBe(200);
+  });
+
   it("leaves unknown routes to 404, not to the input rule", async () => {
     const res = await send("GET", "/v1/nowhere/%00");
     expect(res.status).toBe(404);
