@@ -74,8 +74,11 @@ export interface EventStore {
   streamVersion(streamId: string): Promise<number>;
   /** Crypto-shredding: deletes the subject's data key in the caller's transaction (events/pii.ts). */
   forget(sql: Sql, subject: string): Promise<void>;
-  /** Opens the sealed personal data of events read by other means (ERASED where erased). */
-  open(events: readonly StoredEvent[]): Promise<StoredEvent[]>;
+  /**
+   * Opens the sealed personal data of events read by other means (ERASED where
+   * erased), through `sql` when the caller reads inside a transaction.
+   */
+  open(events: readonly StoredEvent[], sql?: Sql): Promise<StoredEvent[]>;
   readonly catalog: Catalog;
 }
 
@@ -298,7 +301,7 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
     append,
     appendIn,
     streamVersion: (id) => currentVersion(db, id),
-    open: async (events) => open(db, [...events]),
+    open: async (events, sql) => open(sql ?? db, [...events]),
     async forget(sql, subject) {
       if (!opts.pii) throw new Error("this event store seals no personal data");
       await opts.pii.erase(sql, subject);

@@ -20,8 +20,11 @@ export async function loadIn<S>(
   );
   let state = evolver.initialState();
   let version = 0;
-  for (const r of rows) {
-    const e = toStoredEvent(store.catalog, r);
+  const events = await store.open(
+    rows.map((r) => toStoredEvent(store.catalog, r)),
+    tx,
+  );
+  for (const e of events) {
     state = evolver.evolve(state, e);
     version = e.streamVersion;
   }
