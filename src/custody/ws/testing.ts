@@ -41,7 +41,8 @@ export async function startInstance(
   opts: CustodySocketOptions = {},
 ): Promise<Instance> {
   const rt = await buildRuntime(
-    { NODE_ENV: "test", RATE_LIMITS_ENABLED: "false", ...env },
+    // Admins here have no second factor; two-factor itself is tested by the access matrix.
+    { NODE_ENV: "test", RATE_LIMITS_ENABLED: "false", ADMIN_REQUIRE_MFA: "false", ...env },
     { db, skipMigrate: true, extensions: [custodySockets({ pollMs: 200, ...opts })] },
   );
   const ws = nodeWebSocket(rt.config);
