@@ -46,6 +46,12 @@ const EVIDENCE = new Set([
   "PasswordChangeFailed",
   "RefreshTokenReuseDetected",
   "SessionRevoked",
+  // Governance and custody record refused attempts too (security signals).
+  "WalletLinkFailed",
+  "WalletChallengeUsed",
+  "VoteRefused",
+  "NonceCommitmentRefused",
+  "SignatureShareRejected",
 ]);
 
 type Caller = "anonymous" | "user" | "admin";

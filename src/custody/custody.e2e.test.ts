@@ -18,7 +18,8 @@ import { type Call, GuardianClient, type Json, signedInUser, vaultWithKey } from
 const ENV = {
   RATE_LIMITS_ENABLED: "false",
   ADMIN_REQUIRE_MFA: "false",
-  CUSTODY_ROUND_TIMEOUT_MS: "2500",
+  // Short enough for the timeout test, long enough that a loaded machine finishes a normal round.
+  CUSTODY_ROUND_TIMEOUT_MS: "6000",
   CUSTODY_MAX_ROUND_ATTEMPTS: "2",
 };
 
@@ -171,13 +172,13 @@ describe.each(runtimeCases())("custody end to end on $name", (rc) => {
     await guardians[0]!.commit(tx.id, 1);
     await expect
       .poll(async () => (await admin("GET", `/v1/custody/transactions/${tx.id}`)).body.round.number, {
-        timeout: 20_000,
+        timeout: 30_000,
         interval: 200,
       })
       .toBe(2);
     await expect
       .poll(async () => (await admin("GET", `/v1/custody/transactions/${tx.id}`)).body.status, {
-        timeout: 20_000,
+        timeout: 30_000,
         interval: 200,
       })
       .toBe("failed");
