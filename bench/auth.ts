@@ -27,11 +27,8 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import autocannon from "autocannon";
 import { Hono } from "hono";
-import { createCatalog } from "../events/catalog/index.ts";
 import { uuidv7 } from "../events/ids.ts";
-import { createEventStore } from "../events/store.ts";
 import type { EventMetadata } from "../events/types.ts";
-import { inlineProjections } from "../projections/index.ts";
 import { createApp, type Feature } from "../src/app.ts";
 import type { AuthDeps } from "../src/auth/deps.ts";
 import { createAuthServices } from "../src/auth/services.ts";
@@ -43,6 +40,7 @@ import { createLogger } from "../src/observability/logger.ts";
 import { Metrics } from "../src/observability/metrics.ts";
 import { createRateLimiter } from "../src/security/ratelimit/index.ts";
 import {
+  appStore,
   type BenchContext,
   type BenchModule,
   envNumber,
@@ -153,12 +151,7 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
   });
   const logger = createLogger({ level: "warn" });
   const clock = { now: () => new Date() };
-  const store = createEventStore({
-    db: ctx.db,
-    catalog: createCatalog(),
-    inline: inlineProjections(),
-    now: clock.now,
-  });
+  const store = await appStore(ctx.db, config, clock);
   // Default argon2id parameters and pool size (one worker per core): what production runs.
   const hashWorkers = envNumber("BENCH_AUTH_HASH_WORKERS", 0);
   const auth = await createAuthServices({

@@ -18,10 +18,7 @@
  * Module env: BENCH_CUSTODY_CLIENTS (concurrent rounds, default 8).
  */
 import { ed25519, ed25519_FROST as frost } from "@noble/curves/ed25519.js";
-import { createCatalog } from "../events/catalog/index.ts";
 import { uuidv7 } from "../events/ids.ts";
-import { createEventStore } from "../events/store.ts";
-import { inlineProjections } from "../projections/index.ts";
 import { createApp } from "../src/app.ts";
 import type { AuthDeps } from "../src/auth/deps.ts";
 import { createAuthServices } from "../src/auth/services.ts";
@@ -32,7 +29,7 @@ import { features } from "../src/features.ts";
 import { createLogger } from "../src/observability/logger.ts";
 import { Metrics } from "../src/observability/metrics.ts";
 import { pushLatency } from "./custody-push.ts";
-import { type BenchContext, type BenchModule, envNumber, type ResultRow, runFor } from "./lib.ts";
+import { appStore, type BenchContext, type BenchModule, envNumber, type ResultRow, runFor } from "./lib.ts";
 
 async function run(ctx: BenchContext): Promise<ResultRow[]> {
   const clients = envNumber("BENCH_CUSTODY_CLIENTS", 8);
@@ -44,12 +41,7 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
   });
   const logger = createLogger({ level: "warn" });
   const clock = { now: () => new Date() };
-  const store = createEventStore({
-    db: ctx.db,
-    catalog: createCatalog(),
-    inline: inlineProjections(),
-    now: clock.now,
-  });
+  const store = await appStore(ctx.db, config, clock);
   const auth = await createAuthServices({ db: ctx.db, config, clock, logger });
   const deps: AuthDeps = {
     config,

@@ -21,11 +21,8 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import autocannon from "autocannon";
-import { createCatalog } from "../events/catalog/index.ts";
 import { uuidv7 } from "../events/ids.ts";
-import { createEventStore } from "../events/store.ts";
 import type { EventMetadata } from "../events/types.ts";
-import { inlineProjections } from "../projections/index.ts";
 import { createApp } from "../src/app.ts";
 import type { AuthDeps } from "../src/auth/deps.ts";
 import { createAuthServices } from "../src/auth/services.ts";
@@ -41,7 +38,7 @@ import { walletsStream } from "../src/governance/wallets.ts";
 import { userStream } from "../src/identity/user.ts";
 import { createLogger } from "../src/observability/logger.ts";
 import { Metrics } from "../src/observability/metrics.ts";
-import { type BenchContext, type BenchModule, envNumber, fmtInt, type ResultRow } from "./lib.ts";
+import { appStore, type BenchContext, type BenchModule, envNumber, fmtInt, type ResultRow } from "./lib.ts";
 
 const PASSWORD = "plum-harbour-velvet-42";
 const META: EventMetadata = {
@@ -97,12 +94,7 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
   });
   const logger = createLogger({ level: "warn" });
   const clock = { now: () => new Date() };
-  const store = createEventStore({
-    db: ctx.db,
-    catalog: createCatalog(),
-    inline: inlineProjections(),
-    now: clock.now,
-  });
+  const store = await appStore(ctx.db, config, clock);
   const auth = await createAuthServices({
     db: ctx.db,
     config,

@@ -16,14 +16,11 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { hexToBytes } from "@noble/hashes/utils.js";
 import autocannon from "autocannon";
-import { createCatalog } from "../events/catalog/index.ts";
 import { uuidv7 } from "../events/ids.ts";
 import { verifyInclusion } from "../events/ledger/merkle.ts";
 import { runSequencer } from "../events/ledger/sequencer.ts";
 import { ledgerSize, rootAt } from "../events/ledger/tree-store.ts";
-import { createEventStore } from "../events/store.ts";
 import type { EventMetadata } from "../events/types.ts";
-import { inlineProjections } from "../projections/index.ts";
 import { createApp } from "../src/app.ts";
 import { auditFeature, checkpointKeysFor } from "../src/audit/feature.ts";
 import type { AuthDeps } from "../src/auth/deps.ts";
@@ -34,6 +31,7 @@ import { userStream } from "../src/identity/user.ts";
 import { createLogger } from "../src/observability/logger.ts";
 import { Metrics } from "../src/observability/metrics.ts";
 import {
+  appStore,
   type BenchContext,
   type BenchModule,
   envNumber,
@@ -75,12 +73,7 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
   const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", RATE_LIMITS_ENABLED: "false" });
   const logger = createLogger({ level: "warn" });
   const clock = { now: () => new Date() };
-  const store = createEventStore({
-    db,
-    catalog: createCatalog(),
-    inline: inlineProjections(),
-    now: clock.now,
-  });
+  const store = await appStore(db, config, clock);
   const auth = await createAuthServices({ db, config, clock, logger, passwordOptions: { poolSize: 1 } });
   const deps: AuthDeps = {
     config,

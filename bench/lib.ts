@@ -3,6 +3,12 @@
  * loops, and printing. Every loop here stops by itself (a deadline or a count).
  */
 import type { Db } from "../db/client.ts";
+import { createCatalog } from "../events/catalog/index.ts";
+import { createPiiCipher } from "../events/pii.ts";
+import { createEventStore, type EventStore } from "../events/store.ts";
+import { inlineProjections } from "../projections/index.ts";
+import { masterKeyring } from "../src/auth/services.ts";
+import type { Config } from "../src/config.ts";
 
 export interface BenchContext {
   /** A fresh, migrated schema of its own; run.ts drops it afterwards. */
@@ -189,4 +195,19 @@ export function formatTable(rows: readonly ResultRow[]): string {
   const notes = rows.filter((r) => r.note).map((r) => `  ${r.name}: ${r.note}`);
   if (notes.length) out.push("", ...notes);
   return out.join("\n");
+}
+
+/**
+ * The event store as the runtime builds it (src/runtime.ts): inline
+ * projections and personal data sealed per person, so a benchmark pays what
+ * production pays for every append and read.
+ */
+export async function appStore(db: Db, config: Config, clock: { now(): Date }): Promise<EventStore> {
+  return createEventStore({
+    db,
+    catalog: createCatalog(),
+    inline: inlineProjections(),
+    pii: createPiiCipher(await masterKeyring(config)),
+    now: clock.now,
+  });
 }
