@@ -62,6 +62,12 @@ const ERRORS = {
   401: problemContent("not authenticated"),
   403: problemContent("`forbidden`, or `mfa_required` (enable two-factor first)"),
   404: problemContent("`not_found`: no such user"),
+  // Every status an action can answer, so clients generated from the document handle them.
+  400: problemContent("`validation_failed`: a bad id, reason or role, naming the field"),
+  409: problemContent(
+    "`last_admin` (the last active admin stays), or `account_erased` (an erased account stays closed)",
+  ),
+  503: problemContent("`service_unavailable` or `request_timeout`: try again after `Retry-After`"),
 };
 const ok = (schema: z.ZodType, description: string) => ({
   description,
