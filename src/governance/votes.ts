@@ -8,19 +8,20 @@
  * between two votes of one voter: exactly one commits. Every refusal is a
  * VoteRefused event (a security signal) and its own problem code.
  */
-import { pgCode, type Sql } from "../../db/client.ts";
+import { pgCode } from "../../db/client.ts";
 import type { VOTE_REFUSALS } from "../../events/catalog/governance.ts";
 import { uuidv7 } from "../../events/ids.ts";
 import type { EventMetadata, Position } from "../../events/types.ts";
 import type { AppDeps } from "../app.ts";
 import { AppError, type ErrorCode } from "../http/errors.ts";
-import { solanaVoteText, type VoteFields, verifyVote, voteTypedData } from "./ballot.ts";
+import { checkVote, solanaVoteText, type VoteFields, voteTypedData } from "./ballot.ts";
 import type { TypedData } from "./crypto/eip712.ts";
+import type { SignatureChecker } from "./crypto/signature-pool.ts";
 import type { WalletChain } from "./crypto/siwe.ts";
 import type { PowerState } from "./power.ts";
 import { proposalStream } from "./proposal.ts";
-import { type VotingWindow, votingWindow } from "./queries.ts";
-import { normalizeWallet, walletByAddress } from "./wallets.ts";
+import { type VotingWindow, voteContext, votingWindow } from "./queries.ts";
+import { normalizeWallet } from "./wallets.ts";
 
 type Refusal = (typeof VOTE_REFUSALS)[number];
 const REFUSAL_CODES: Record<Refusal, ErrorCode> = {
@@ -47,6 +48,8 @@ export interface VoteInput {
 
 export interface VoteDeps extends AppDeps {
   powerAt(at: Position): Promise<PowerState>;
+  /** Where vote signatures are checked (the worker pool at runtime). */
+  signatures: SignatureChecker;
 }
 
 export const chainIdFor = (deps: AppDeps, chain: WalletChain) =>
@@ -76,12 +79,8 @@ export async function castVote(
 ): Promise<{ voteId: string; power: number; choice: string; wallet: string }> {
   const chain = chainOf(input.wallet);
   const wallet = normalizeWallet(chain, input.wallet);
-  // Three independent reads at once: a vote's latency is mostly round trips.
-  const [p, owner, voted] = await Promise.all([
-    votingWindow(deps.db, proposalId),
-    wallet ? walletByAddress(deps.db, chain, wallet) : null,
-    hasVoted(deps.db, proposalId, userId),
-  ]);
+  // One statement for everything the cheap checks need: a vote's cost is mostly round trips.
+  const p = await voteContext(deps.db, proposalId, userId, chain, wallet);
   if (!p) throw new AppError("not_found", "No such proposal");
   const refuse = async (reason: Refusal): Promise<never> => {
     await deps.store.append(
@@ -97,10 +96,10 @@ export async function castVote(
   if (!isOpen(p, now) || !p.snapshot) return refuse("voting_closed");
   if (Math.abs(input.signedAt - now.getTime() / 1000) > deps.config.governance.signedAtSkewSeconds)
     return refuse("signed_at_skew");
-  if (!wallet || owner?.userId !== userId) return refuse("wallet_not_linked");
+  if (!wallet || p.walletOwner !== userId) return refuse("wallet_not_linked");
   const power = (await deps.powerAt(p.snapshot)).get(userId) ?? 0;
   if (power <= 0) return refuse("no_voting_power");
-  if (voted) return refuse("already_voted");
+  if (p.voted) return refuse("already_voted");
   const fields: VoteFields = {
     proposalId,
     choice: input.choice,
@@ -109,7 +108,9 @@ export async function castVote(
     reason: input.reason ?? "",
   };
   const chainId = chainIdFor(deps, chain);
-  if (!verifyVote(chain, chainId, fields, input.signature)) return refuse("bad_signature");
+  // Off the event loop (worker threads): the one CPU-heavy step of a vote.
+  if (!(await checkVote(deps.signatures, chain, chainId, fields, input.signature)))
+    return refuse("bad_signature");
 
   const voteId = uuidv7();
   let open = true;
@@ -142,12 +143,4 @@ export async function castVote(
   }
   if (!open) return refuse("voting_closed");
   return { voteId, power, choice: input.choice, wallet };
-}
-
-async function hasVoted(sql: Sql, proposalId: string, userId: string): Promise<boolean> {
-  const rows = await sql.query("SELECT 1 FROM governance_votes WHERE proposal_id = $1 AND user_id = $2", [
-    proposalId,
-    userId,
-  ]);
-  return rows.length > 0;
 }
