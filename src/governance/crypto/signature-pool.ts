@@ -11,7 +11,7 @@
  * calling thread instead of failing the vote.
  */
 import { availableParallelism, cpus } from "node:os";
-import { WorkerPool } from "../../crypto/worker-pool.ts";
+import { Worker } from "node:worker_threads";
 import { addressOfPublicKey, type Recoverable, recoverable, recoverPublicKey } from "./ethereum.ts";
 import { decodeSolana, verifyEd25519 } from "./solana.ts";
 
@@ -50,8 +50,95 @@ export interface SignaturePool extends SignatureChecker {
   close(): Promise<void>;
 }
 
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+interface Lane {
+  worker: Worker;
+  pending: Map<number, Pending>;
+}
+
+/**
+ * Workers that each take any number of tasks at once (their message queue is
+ * the queue), so a worker never sits idle waiting for the event loop to hand
+ * it the next signature: on a busy machine that hand-over, one at a time, cost
+ * more than the curve work. Tasks go to the worker with the fewest pending.
+ */
+class CurveWorkers {
+  readonly #url = new URL("./recover-worker.mjs", import.meta.url);
+  readonly #lanes: (Lane | undefined)[];
+  #nextId = 1;
+  #closed = false;
+
+  constructor(size: number) {
+    if (!Number.isInteger(size) || size < 1) throw new RangeError("pool size must be a positive integer");
+    this.#lanes = Array.from({ length: size }, () => undefined);
+  }
+
+  run<T>(msg: Record<string, unknown>): Promise<T> {
+    if (this.#closed) return Promise.reject(new Error("signature pool is closed"));
+    let best = 0;
+    for (let i = 0; i < this.#lanes.length; i++) {
+      const lane = this.#lanes[i];
+      if (!lane) {
+        best = i;
+        break;
+      }
+      if (lane.pending.size < this.#lanes[best]!.pending.size) best = i;
+    }
+    const lane = this.#lanes[best] ?? this.#spawn(best);
+    this.#lanes[best] = lane;
+    const id = this.#nextId++;
+    return new Promise<T>((resolve, reject) => {
+      lane.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      if (lane.pending.size === 1) lane.worker.ref();
+      lane.worker.postMessage({ ...msg, id });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const lanes = this.#lanes.splice(0).filter((l) => l !== undefined);
+    await Promise.all(
+      lanes.map((l) => {
+        this.#fail(l, new Error("signature pool is closed"));
+        return l.worker.terminate();
+      }),
+    );
+  }
+
+  #spawn(index: number): Lane {
+    const lane: Lane = { worker: new Worker(this.#url), pending: new Map() };
+    lane.worker.on("message", (reply: { id: number; ok: boolean; result?: unknown; error?: string }) => {
+      const task = lane.pending.get(reply.id);
+      if (!task) return;
+      lane.pending.delete(reply.id);
+      // An idle worker must not keep the process alive.
+      if (lane.pending.size === 0) lane.worker.unref();
+      if (reply.ok) task.resolve(reply.result);
+      else task.reject(new Error(reply.error ?? "signature task failed"));
+    });
+    const fail = (error: Error) => {
+      if (this.#lanes[index] === lane) this.#lanes[index] = undefined;
+      this.#fail(lane, error);
+      void lane.worker.terminate();
+    };
+    lane.worker.on("error", fail);
+    lane.worker.on("exit", (code) => fail(new Error(`signature worker exited with code ${code}`)));
+    lane.worker.unref();
+    return lane;
+  }
+
+  #fail(lane: Lane, error: Error): void {
+    for (const task of lane.pending.values()) task.reject(error);
+    lane.pending.clear();
+  }
+}
+
 export function signaturePool(size = defaultSignatureWorkers()): SignaturePool {
-  const pool = new WorkerPool(new URL("./recover-worker.mjs", import.meta.url), size);
+  const pool = new CurveWorkers(size);
   const recover = async (r: Recoverable): Promise<Uint8Array | undefined> => {
     try {
       const key = await pool.run<Uint8Array | null>({
