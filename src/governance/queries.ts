@@ -95,20 +95,12 @@ export type VotingWindow = Pick<
   "state" | "choices" | "votingStartsAt" | "votingEndsAt" | "snapshot"
 >;
 
-/**
- * What a vote needs of its proposal (not the body, which may be 20,000
- * characters). With `lockStream`, the same round trip also holds that stream
- * row in share mode for the rest of the transaction (see votes.ts).
- */
-export async function votingWindow(sql: Sql, id: string, lockStream?: string): Promise<VotingWindow | null> {
+/** What a vote needs of its proposal (not the body, which may be 20,000 characters). */
+export async function votingWindow(sql: Sql, id: string): Promise<VotingWindow | null> {
   const rows = await sql.query<Row>(
-    lockStream
-      ? `SELECT p.state, p.choices, p.voting_starts_at, p.voting_ends_at, p.snapshot_tx_id, p.snapshot_id
-         FROM governance_proposals p, streams s
-         WHERE p.proposal_id = $1 AND s.stream_id = $2 FOR SHARE OF s`
-      : `SELECT state, choices, voting_starts_at, voting_ends_at, snapshot_tx_id, snapshot_id
-         FROM governance_proposals WHERE proposal_id = $1`,
-    lockStream ? [id, lockStream] : [id],
+    `SELECT state, choices, voting_starts_at, voting_ends_at, snapshot_tx_id, snapshot_id
+     FROM governance_proposals WHERE proposal_id = $1`,
+    [id],
   );
   const r = rows[0];
   return r ? windowOf(r) : null;

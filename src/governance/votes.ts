@@ -1,9 +1,10 @@
 /**
- * Casting a signed vote. Cheap checks first (the proposal, the choice, the
- * window, the clock skew, the wallet's owner, the power at the snapshot, an
- * earlier vote), then the signature, then the write: a transaction holding the
- * proposal's stream row in share mode (so a close waits for it, and it sees a
- * close that came first), appending VoteCast to a stream of its own. The
+ * Casting a signed vote. Cheap checks first, from one read (the proposal, the
+ * choice, the window, the clock skew, the wallet's owner, the power at the
+ * snapshot, an earlier vote), then the signature (in a worker thread), then
+ * the write: a transaction holding the proposal's stream row in share mode (so
+ * a close waits for it), reading the state again once the lock is held (so it
+ * sees a close that came first), appending VoteCast to a stream of its own. The
  * unique (proposal, user) index of the inline votes projection decides a race
  * between two votes of one voter: exactly one commits. Every refusal is a
  * VoteRefused event (a security signal) and its own problem code.
@@ -21,6 +22,7 @@ import type { WalletChain } from "./crypto/siwe.ts";
 import type { PowerState } from "./power.ts";
 import { proposalStream } from "./proposal.ts";
 import { type VotingWindow, voteContext, votingWindow } from "./queries.ts";
+import { lockStream } from "./streams.ts";
 import { normalizeWallet } from "./wallets.ts";
 
 type Refusal = (typeof VOTE_REFUSALS)[number];
@@ -113,34 +115,42 @@ export async function castVote(
     return refuse("bad_signature");
 
   const voteId = uuidv7();
-  let open = true;
+  const data = {
+    voteId,
+    proposalId,
+    userId,
+    chain,
+    wallet,
+    choice: fields.choice,
+    reason: fields.reason,
+    signedAt: fields.signedAt,
+    chainId,
+    signature: input.signature,
+    power,
+  };
   try {
     await deps.db.transaction(async (tx) => {
-      const current = await votingWindow(tx, proposalId, proposalStream(proposalId));
-      const now2 = deps.clock.now();
-      if (!current || !isOpen(current, now2)) {
-        open = false;
-        return;
-      }
-      const data = {
-        voteId,
-        proposalId,
-        userId,
-        chain,
-        wallet,
-        choice: fields.choice,
-        reason: fields.reason,
-        signedAt: fields.signedAt,
-        chainId,
-        signature: input.signature,
-        power,
-      };
-      await deps.store.appendIn(tx, voteStream(voteId), "no_stream", [{ type: "VoteCast", data }], meta);
+      // Sent together, answered in order on the transaction's connection: the
+      // lock, then the state read in a snapshot taken once the lock is held
+      // (so a close or cancel that committed while this vote waited is seen),
+      // then the append, which is rolled back below when voting has closed.
+      const [locked, current, appended] = await Promise.allSettled([
+        lockStream(tx, proposalStream(proposalId), "SHARE"),
+        votingWindow(tx, proposalId),
+        deps.store.appendIn(tx, voteStream(voteId), "no_stream", [{ type: "VoteCast", data }], meta),
+      ]);
+      if (locked.status === "rejected") throw locked.reason;
+      if (current.status === "rejected") throw current.reason;
+      if (!current.value || !isOpen(current.value, deps.clock.now())) throw new VotingClosed();
+      if (appended.status === "rejected") throw appended.reason;
     });
   } catch (err) {
+    if (err instanceof VotingClosed) return refuse("voting_closed");
     if (pgCode(err) === "23505") return refuse("already_voted");
     throw err;
   }
-  if (!open) return refuse("voting_closed");
   return { voteId, power, choice: input.choice, wallet };
 }
+
+/** Rolls the vote's transaction back: the proposal stopped taking votes before the vote was recorded. */
+class VotingClosed extends Error {}
