@@ -60,6 +60,7 @@ describe("voteDigest", () => {
 
 describe("signature pool (worker threads)", () => {
   const pool = signaturePool(2);
+  pool.warm();
   afterAll(() => pool.close());
 
   it("recovers the same addresses as the calling thread, concurrently", async () => {

@@ -47,6 +47,8 @@ export function defaultSignatureWorkers(): number {
 }
 
 export interface SignaturePool extends SignatureChecker {
+  /** Starts the workers ahead of the first check (idle workers never keep the process alive). */
+  warm(): void;
   close(): Promise<void>;
 }
 
@@ -96,6 +98,12 @@ class CurveWorkers {
       if (lane.pending.size === 1) lane.worker.ref();
       lane.worker.postMessage({ ...msg, id });
     });
+  }
+
+  /** Starts every worker now, so the first votes do not wait for a worker to load. */
+  warm(): void {
+    if (this.#closed) return;
+    for (let i = 0; i < this.#lanes.length; i++) this.#lanes[i] ??= this.#spawn(i);
   }
 
   async close(): Promise<void> {
@@ -168,6 +176,7 @@ export function signaturePool(size = defaultSignatureWorkers()): SignaturePool {
         return verifyEd25519(d);
       }
     },
+    warm: () => pool.warm(),
     close: () => pool.close(),
   };
 }
@@ -180,6 +189,9 @@ let shared: SignaturePool | undefined;
  * build many) can share it without closing it.
  */
 export function sharedSignaturePool(): SignaturePool {
-  shared ??= signaturePool();
+  if (!shared) {
+    shared = signaturePool();
+    shared.warm();
+  }
   return shared;
 }
