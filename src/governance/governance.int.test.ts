@@ -166,9 +166,15 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)(
 
     it("refuses a vote that waited on the proposal while a cancel committed: it reads the state again under the lock", async () => {
       const id = await openProposal();
+      let holderPid = 0;
+      // Sessions waiting behind the holder, directly or behind one that is (other
+      // test files share the server, so only this holder's queue counts).
       const lockWaits = async () => {
         const [row] = await db.query<{ n: string }>(
-          "SELECT count(*)::text AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+          `WITH direct AS (SELECT pid FROM pg_stat_activity WHERE $1::int = ANY (pg_blocking_pids(pid)))
+           SELECT count(*)::text AS n FROM pg_stat_activity a
+           WHERE a.pid IN (SELECT pid FROM direct) OR pg_blocking_pids(a.pid) && ARRAY(SELECT pid FROM direct)`,
+          [holderPid],
         );
         return Number(row!.n);
       };
@@ -185,6 +191,8 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)(
       });
       const holder = db.transaction(async (tx) => {
         await tx.query("SELECT version FROM streams WHERE stream_id = $1 FOR UPDATE", [`proposal-${id}`]);
+        const [me] = await tx.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+        holderPid = me!.pid;
         locked();
         await held;
       });
