@@ -4,13 +4,18 @@
  */
 import type { Feature } from "../app.ts";
 import { requireAuthDeps } from "../auth/deps.ts";
+import { sharedSignaturePool } from "./crypto/signature-pool.ts";
 import { snapshotPower } from "./power.ts";
 import { proposalsRouter } from "./routes/proposals.ts";
 import { votesRouter } from "./routes/votes.ts";
 import { walletsRouter } from "./routes/wallets.ts";
 
 export const governanceFeature: Feature = (app, appDeps) => {
-  const deps = { ...requireAuthDeps(appDeps), powerAt: snapshotPower(appDeps.store) };
+  const deps = {
+    ...requireAuthDeps(appDeps),
+    powerAt: snapshotPower(appDeps.store),
+    signatures: sharedSignaturePool(),
+  };
   app.route("/v1", walletsRouter(deps));
   app.route("/v1", proposalsRouter(deps));
   app.route("/v1", votesRouter(deps));

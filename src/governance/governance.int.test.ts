@@ -2,7 +2,8 @@
  * Governance on real Postgres and Redis: the whole life cycle driven by the
  * dispatcher and BullMQ delayed jobs (short configured windows, the real
  * clock), and races that only real concurrency shows: one voter's votes
- * racing (exactly one counts) and two users racing to link one address.
+ * racing (exactly one counts), a vote racing a cancel (it sees the cancel it
+ * waited for), and two users racing to link one address.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../../db/client.ts";
@@ -161,6 +162,61 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)(
         [id],
       );
       expect(row!.n).toBe("1");
+    }, 120_000);
+
+    it("refuses a vote that waited on the proposal while a cancel committed: it reads the state again under the lock", async () => {
+      const id = await openProposal();
+      let holderPid = 0;
+      // Sessions waiting behind the holder, directly or behind one that is (other
+      // test files share the server, so only this holder's queue counts).
+      const lockWaits = async () => {
+        const [row] = await db.query<{ n: string }>(
+          `WITH direct AS (SELECT pid FROM pg_stat_activity WHERE $1::int = ANY (pg_blocking_pids(pid)))
+           SELECT count(*)::text AS n FROM pg_stat_activity a
+           WHERE a.pid IN (SELECT pid FROM direct) OR pg_blocking_pids(a.pid) && ARRAY(SELECT pid FROM direct)`,
+          [holderPid],
+        );
+        return Number(row!.n);
+      };
+      // A transaction holds the proposal's stream row, as a transition does; an
+      // admin's cancel queues behind it, then the vote (its checks pass: the
+      // proposal is still active) queues behind the cancel.
+      let release!: () => void;
+      const held = new Promise<void>((r) => {
+        release = r;
+      });
+      let locked!: () => void;
+      const isLocked = new Promise<void>((r) => {
+        locked = r;
+      });
+      const holder = db.transaction(async (tx) => {
+        await tx.query("SELECT version FROM streams WHERE stream_id = $1 FOR UPDATE", [`proposal-${id}`]);
+        const [me] = await tx.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+        holderPid = me!.pid;
+        locked();
+        await held;
+      });
+      await isLocked;
+      const cancel = h.api.call(
+        "POST",
+        `/v1/governance/proposals/${id}/cancel`,
+        { reason: "superseded" },
+        h.auth(admin),
+      );
+      await until("the cancel waiting", async () => (await lockWaits()) >= 1);
+      const vote = voteWith(h, alice, accountFor("alice"), id, "for");
+      await until("the vote waiting", async () => (await lockWaits()) >= 2);
+      release();
+      await holder;
+      expect((await cancel).status).toBe(200);
+      const refused = await vote;
+      expect(refused.status, JSON.stringify(refused.body)).toBe(409);
+      expect(refused.body!.code).toBe("voting_closed");
+      const [row] = await db.query<{ n: string }>(
+        "SELECT count(*)::text AS n FROM events WHERE type = 'VoteCast' AND data->>'proposalId' = $1",
+        [id],
+      );
+      expect(row!.n).toBe("0");
     }, 120_000);
 
     it("links an address to one of two users racing for it", async () => {

@@ -95,23 +95,18 @@ export type VotingWindow = Pick<
   "state" | "choices" | "votingStartsAt" | "votingEndsAt" | "snapshot"
 >;
 
-/**
- * What a vote needs of its proposal (not the body, which may be 20,000
- * characters). With `lockStream`, the same round trip also holds that stream
- * row in share mode for the rest of the transaction (see votes.ts).
- */
-export async function votingWindow(sql: Sql, id: string, lockStream?: string): Promise<VotingWindow | null> {
+/** What a vote needs of its proposal (not the body, which may be 20,000 characters). */
+export async function votingWindow(sql: Sql, id: string): Promise<VotingWindow | null> {
   const rows = await sql.query<Row>(
-    lockStream
-      ? `SELECT p.state, p.choices, p.voting_starts_at, p.voting_ends_at, p.snapshot_tx_id, p.snapshot_id
-         FROM governance_proposals p, streams s
-         WHERE p.proposal_id = $1 AND s.stream_id = $2 FOR SHARE OF s`
-      : `SELECT state, choices, voting_starts_at, voting_ends_at, snapshot_tx_id, snapshot_id
-         FROM governance_proposals WHERE proposal_id = $1`,
-    lockStream ? [id, lockStream] : [id],
+    `SELECT state, choices, voting_starts_at, voting_ends_at, snapshot_tx_id, snapshot_id
+     FROM governance_proposals WHERE proposal_id = $1`,
+    [id],
   );
   const r = rows[0];
-  if (!r) return null;
+  return r ? windowOf(r) : null;
+}
+
+function windowOf(r: Row): VotingWindow {
   return {
     state: r.state,
     choices: json(r.choices),
@@ -119,6 +114,37 @@ export async function votingWindow(sql: Sql, id: string, lockStream?: string): P
     votingEndsAt: iso(r.voting_ends_at),
     snapshot: r.snapshot_tx_id === null ? null : { txId: r.snapshot_tx_id, id: Number(r.snapshot_id) },
   };
+}
+
+export interface VoteContext extends VotingWindow {
+  /** The user the wallet is linked to, if any. */
+  walletOwner: string | null;
+  /** Whether this user already has a vote on the proposal. */
+  voted: boolean;
+}
+
+/**
+ * Everything a vote's checks read, in one round trip: the proposal's voting
+ * window, who owns the wallet, and whether the user already voted. `wallet`
+ * null (not an address) finds no owner.
+ */
+export async function voteContext(
+  sql: Sql,
+  proposalId: string,
+  userId: string,
+  chain: string,
+  wallet: string | null | undefined,
+): Promise<VoteContext | null> {
+  const rows = await sql.query<Row & { wallet_owner: string | null; voted: boolean }>(
+    `SELECT p.state, p.choices, p.voting_starts_at, p.voting_ends_at, p.snapshot_tx_id, p.snapshot_id,
+       (SELECT w.user_id FROM wallets w WHERE w.chain = $3 AND w.address = $4) AS wallet_owner,
+       EXISTS (SELECT 1 FROM governance_votes v WHERE v.proposal_id = $1 AND v.user_id = $2) AS voted
+     FROM governance_proposals p WHERE p.proposal_id = $1`,
+    [proposalId, userId, chain, wallet ?? null],
+  );
+  const r = rows[0];
+  if (!r) return null;
+  return { ...windowOf(r), walletOwner: r.wallet_owner, voted: r.voted };
 }
 
 /** Newest first; `before` is the last id of the previous page (ids are UUIDv7, so time-ordered). */

@@ -1,26 +1,29 @@
 /**
- * Casting a signed vote. Cheap checks first (the proposal, the choice, the
- * window, the clock skew, the wallet's owner, the power at the snapshot, an
- * earlier vote), then the signature, then the write: a transaction holding the
- * proposal's stream row in share mode (so a close waits for it, and it sees a
- * close that came first), appending VoteCast to a stream of its own. The
+ * Casting a signed vote. Cheap checks first, from one read (the proposal, the
+ * choice, the window, the clock skew, the wallet's owner, the power at the
+ * snapshot, an earlier vote), then the signature (in a worker thread), then
+ * the write: a transaction holding the proposal's stream row in share mode (so
+ * a close waits for it), reading the state again once the lock is held (so it
+ * sees a close that came first), appending VoteCast to a stream of its own. The
  * unique (proposal, user) index of the inline votes projection decides a race
  * between two votes of one voter: exactly one commits. Every refusal is a
  * VoteRefused event (a security signal) and its own problem code.
  */
-import { pgCode, type Sql } from "../../db/client.ts";
+import { pgCode } from "../../db/client.ts";
 import type { VOTE_REFUSALS } from "../../events/catalog/governance.ts";
 import { uuidv7 } from "../../events/ids.ts";
 import type { EventMetadata, Position } from "../../events/types.ts";
 import type { AppDeps } from "../app.ts";
 import { AppError, type ErrorCode } from "../http/errors.ts";
-import { solanaVoteText, type VoteFields, verifyVote, voteTypedData } from "./ballot.ts";
+import { checkVote, solanaVoteText, type VoteFields, voteTypedData } from "./ballot.ts";
 import type { TypedData } from "./crypto/eip712.ts";
+import type { SignatureChecker } from "./crypto/signature-pool.ts";
 import type { WalletChain } from "./crypto/siwe.ts";
 import type { PowerState } from "./power.ts";
 import { proposalStream } from "./proposal.ts";
-import { type VotingWindow, votingWindow } from "./queries.ts";
-import { normalizeWallet, walletByAddress } from "./wallets.ts";
+import { type VotingWindow, voteContext, votingWindow } from "./queries.ts";
+import { lockStream } from "./streams.ts";
+import { normalizeWallet } from "./wallets.ts";
 
 type Refusal = (typeof VOTE_REFUSALS)[number];
 const REFUSAL_CODES: Record<Refusal, ErrorCode> = {
@@ -47,6 +50,8 @@ export interface VoteInput {
 
 export interface VoteDeps extends AppDeps {
   powerAt(at: Position): Promise<PowerState>;
+  /** Where vote signatures are checked (the worker pool at runtime). */
+  signatures: SignatureChecker;
 }
 
 export const chainIdFor = (deps: AppDeps, chain: WalletChain) =>
@@ -76,12 +81,8 @@ export async function castVote(
 ): Promise<{ voteId: string; power: number; choice: string; wallet: string }> {
   const chain = chainOf(input.wallet);
   const wallet = normalizeWallet(chain, input.wallet);
-  // Three independent reads at once: a vote's latency is mostly round trips.
-  const [p, owner, voted] = await Promise.all([
-    votingWindow(deps.db, proposalId),
-    wallet ? walletByAddress(deps.db, chain, wallet) : null,
-    hasVoted(deps.db, proposalId, userId),
-  ]);
+  // One statement for everything the cheap checks need: a vote's cost is mostly round trips.
+  const p = await voteContext(deps.db, proposalId, userId, chain, wallet);
   if (!p) throw new AppError("not_found", "No such proposal");
   const refuse = async (reason: Refusal): Promise<never> => {
     await deps.store.append(
@@ -97,10 +98,10 @@ export async function castVote(
   if (!isOpen(p, now) || !p.snapshot) return refuse("voting_closed");
   if (Math.abs(input.signedAt - now.getTime() / 1000) > deps.config.governance.signedAtSkewSeconds)
     return refuse("signed_at_skew");
-  if (!wallet || owner?.userId !== userId) return refuse("wallet_not_linked");
+  if (!wallet || p.walletOwner !== userId) return refuse("wallet_not_linked");
   const power = (await deps.powerAt(p.snapshot)).get(userId) ?? 0;
   if (power <= 0) return refuse("no_voting_power");
-  if (voted) return refuse("already_voted");
+  if (p.voted) return refuse("already_voted");
   const fields: VoteFields = {
     proposalId,
     choice: input.choice,
@@ -109,45 +110,47 @@ export async function castVote(
     reason: input.reason ?? "",
   };
   const chainId = chainIdFor(deps, chain);
-  if (!verifyVote(chain, chainId, fields, input.signature)) return refuse("bad_signature");
+  // Off the event loop (worker threads): the one CPU-heavy step of a vote.
+  if (!(await checkVote(deps.signatures, chain, chainId, fields, input.signature)))
+    return refuse("bad_signature");
 
   const voteId = uuidv7();
-  let open = true;
+  const data = {
+    voteId,
+    proposalId,
+    userId,
+    chain,
+    wallet,
+    choice: fields.choice,
+    reason: fields.reason,
+    signedAt: fields.signedAt,
+    chainId,
+    signature: input.signature,
+    power,
+  };
   try {
     await deps.db.transaction(async (tx) => {
-      const current = await votingWindow(tx, proposalId, proposalStream(proposalId));
-      const now2 = deps.clock.now();
-      if (!current || !isOpen(current, now2)) {
-        open = false;
-        return;
-      }
-      const data = {
-        voteId,
-        proposalId,
-        userId,
-        chain,
-        wallet,
-        choice: fields.choice,
-        reason: fields.reason,
-        signedAt: fields.signedAt,
-        chainId,
-        signature: input.signature,
-        power,
-      };
-      await deps.store.appendIn(tx, voteStream(voteId), "no_stream", [{ type: "VoteCast", data }], meta);
+      // Sent together, answered in order on the transaction's connection: the
+      // lock, then the state read in a snapshot taken once the lock is held
+      // (so a close or cancel that committed while this vote waited is seen),
+      // then the append, which is rolled back below when voting has closed.
+      const [locked, current, appended] = await Promise.allSettled([
+        lockStream(tx, proposalStream(proposalId), "SHARE"),
+        votingWindow(tx, proposalId),
+        deps.store.appendIn(tx, voteStream(voteId), "no_stream", [{ type: "VoteCast", data }], meta),
+      ]);
+      if (locked.status === "rejected") throw locked.reason;
+      if (current.status === "rejected") throw current.reason;
+      if (!current.value || !isOpen(current.value, deps.clock.now())) throw new VotingClosed();
+      if (appended.status === "rejected") throw appended.reason;
     });
   } catch (err) {
+    if (err instanceof VotingClosed) return refuse("voting_closed");
     if (pgCode(err) === "23505") return refuse("already_voted");
     throw err;
   }
-  if (!open) return refuse("voting_closed");
   return { voteId, power, choice: input.choice, wallet };
 }
 
-async function hasVoted(sql: Sql, proposalId: string, userId: string): Promise<boolean> {
-  const rows = await sql.query("SELECT 1 FROM governance_votes WHERE proposal_id = $1 AND user_id = $2", [
-    proposalId,
-    userId,
-  ]);
-  return rows.length > 0;
-}
+/** Rolls the vote's transaction back: the proposal stopped taking votes before the vote was recorded. */
+class VotingClosed extends Error {}

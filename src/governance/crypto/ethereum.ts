@@ -5,6 +5,7 @@
  * Pure functions over @noble/curves and @noble/hashes.
  */
 import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { bytesToNumberBE } from "@noble/curves/utils.js";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 
@@ -61,24 +62,54 @@ export function addressOfPublicKey(uncompressed: Uint8Array): string {
 
 const HALF_N = secp256k1.Point.CURVE().n / 2n;
 
+/** A signature checked for shape, split for recovery: the hash, `r ‖ s` (64 bytes) and the recovery bit. */
+export interface Recoverable {
+  hash: Uint8Array;
+  compact: Uint8Array;
+  recovery: 0 | 1;
+}
+
 /**
- * The checksummed address that made a 65-byte `r ‖ s ‖ v` signature over a
- * 32-byte hash, or undefined when the signature is malformed or recovers
- * nothing. `v` is 27/28 (or 0/1). High-s signatures are refused (EIP-2): each
- * vote has exactly one valid signature encoding, so a replay cannot be dressed
- * up as a different signature.
+ * The parts of a 65-byte `r ‖ s ‖ v` signature over a 32-byte hash, or
+ * undefined when it is malformed. `v` is 27/28 (or 0/1). High-s signatures
+ * are refused (EIP-2): each vote has exactly one valid signature encoding, so
+ * a replay cannot be dressed up as a different signature.
  */
-export function recoverAddress(hash: Uint8Array, signature: string): string | undefined {
+export function recoverable(hash: Uint8Array, signature: string): Recoverable | undefined {
   const sig = fromHex(signature);
   if (sig?.length !== 65 || hash.length !== 32) return undefined;
   const v = sig[64]!;
   const recovery = v >= 27 ? v - 27 : v;
   if (recovery !== 0 && recovery !== 1) return undefined;
+  const compact = sig.subarray(0, 64);
+  if (bytesToNumberBE(compact.subarray(32)) > HALF_N) return undefined;
+  return { hash, compact, recovery };
+}
+
+/**
+ * The uncompressed public key that made the signature, or undefined. The same
+ * call runs in the signature workers (recover-worker.mjs), which is why it
+ * takes only plain bytes.
+ */
+export function recoverPublicKey(r: Recoverable): Uint8Array | undefined {
   try {
-    const parsed = secp256k1.Signature.fromBytes(sig.subarray(0, 64), "compact").addRecoveryBit(recovery);
-    if (parsed.s > HALF_N) return undefined;
-    return addressOfPublicKey(parsed.recoverPublicKey(hash).toBytes(false));
+    return secp256k1.Signature.fromBytes(r.compact, "compact")
+      .addRecoveryBit(r.recovery)
+      .recoverPublicKey(r.hash)
+      .toBytes(false);
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The checksummed address that made a 65-byte `r ‖ s ‖ v` signature over a
+ * 32-byte hash, or undefined when the signature is malformed, high-s, or
+ * recovers nothing (see `recoverable`). On the calling thread; the vote path
+ * uses the worker pool in signature-pool.ts for the same computation.
+ */
+export function recoverAddress(hash: Uint8Array, signature: string): string | undefined {
+  const r = recoverable(hash, signature);
+  const key = r && recoverPublicKey(r);
+  return key && addressOfPublicKey(key);
 }

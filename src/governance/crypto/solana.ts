@@ -22,16 +22,33 @@ export function normalizeSolanaAddress(address: string): string | undefined {
   return key?.length === 32 && base58.encode(key) === address ? address : undefined;
 }
 
-/** Strict RFC 8032 verification (no ZIP-215 leniency): one valid encoding per signature. */
-export function verifySolana(message: string, signature: string, address: string): boolean {
-  const key = decode58(address);
+/** A Solana signature check's inputs as bytes: what ed25519 verifies. */
+export interface Ed25519Check {
+  signature: Uint8Array;
+  message: Uint8Array;
+  publicKey: Uint8Array;
+}
+
+/** The bytes to verify, or undefined when the address or signature is not base58 of the right length. */
+export function decodeSolana(message: string, signature: string, address: string): Ed25519Check | undefined {
+  const publicKey = decode58(address);
   const sig = decode58(signature);
-  if (key?.length !== 32 || sig?.length !== 64) return false;
+  if (publicKey?.length !== 32 || sig?.length !== 64) return undefined;
+  return { signature: sig, message: utf8ToBytes(message), publicKey };
+}
+
+/** Strict RFC 8032 verification (no ZIP-215 leniency): one valid encoding per signature. */
+export function verifyEd25519(c: Ed25519Check): boolean {
   try {
-    return ed25519.verify(sig, utf8ToBytes(message), key, { zip215: false });
+    return ed25519.verify(c.signature, c.message, c.publicKey, { zip215: false });
   } catch {
     return false;
   }
+}
+
+export function verifySolana(message: string, signature: string, address: string): boolean {
+  const c = decodeSolana(message, signature, address);
+  return c ? verifyEd25519(c) : false;
 }
 
 export const encodeBase58 = (b: Uint8Array) => base58.encode(b);
