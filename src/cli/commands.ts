@@ -2,7 +2,6 @@
  * The CLI's commands as plain functions over injected dependencies, so tests
  * run them without spawning a process. src/cli/main.ts wires them to argv.
  */
-import { z } from "zod";
 import type { Db } from "../../db/client.ts";
 import { migrate } from "../../db/migrate.ts";
 import type { EventStore } from "../../events/store.ts";
@@ -11,9 +10,9 @@ import { verifyChains } from "../../events/verify.ts";
 import { findProjection } from "../../projections/index.ts";
 import { rebuildProjection, type TableDiff, verifyProjections } from "../../projections/rebuild.ts";
 import type { Projection } from "../../projections/types.ts";
-import { outboxDir, readOutbox } from "../../workers/email.ts";
 import { retentionExclusions } from "../audit/retention.ts";
 import type { RetentionConfig } from "../config.ts";
+import { printCatalog, printOutbox } from "./catalog.ts";
 
 export interface CliDeps {
   db: Db;
@@ -125,36 +124,10 @@ export async function cmdRebuild(d: CliDeps, name: string | undefined): Promise<
 
 /** The event catalogue, for auditors: every type, its version and its JSON Schema. */
 export function cmdCatalog(d: CliDeps, json: boolean): number {
-  const defs = d.store.catalog.list();
-  if (json) {
-    d.out(
-      JSON.stringify(
-        defs.map((e) => ({
-          type: e.type,
-          domain: e.domain,
-          version: e.version,
-          description: e.description,
-          schema: z.toJSONSchema(e.schema),
-        })),
-        null,
-        2,
-      ),
-    );
-    return 0;
-  }
-  for (const e of defs) d.out(`${e.domain.padEnd(12)} ${e.type.padEnd(28)} v${e.version}  ${e.description}`);
-  return 0;
+  return printCatalog(d.store.catalog, d.out, json);
 }
 
 /** The development outbox: mail Vigil "sent" without SMTP_URL, newest first. */
-export async function cmdOutbox(d: CliDeps, dataDir: string, limit: number): Promise<number> {
-  const messages = await readOutbox(outboxDir(dataDir), { limit });
-  if (messages.length === 0) d.out(`no mail in ${outboxDir(dataDir)}`);
-  for (const m of messages) {
-    d.out(`--- ${m.createdAt}  to ${m.to}`);
-    d.out(`Subject: ${m.subject}`);
-    d.out("");
-    d.out(m.text);
-  }
-  return 0;
+export function cmdOutbox(d: CliDeps, dataDir: string, limit: number): Promise<number> {
+  return printOutbox(dataDir, d.out, limit);
 }
