@@ -48,6 +48,8 @@ export interface Config {
   redisPrefix: string;
   /** Who is emailed about broken hash chains and other security failures. */
   securityEmail: string | undefined;
+  /** PUBLIC_URL without a trailing slash: where users reach Vigil (and, by default, the links it mails). */
+  publicUrl: string;
   /** Serve the hosted pages emailed links open (/verify-email, /reset-password, /accept-invitation; src/pages). */
   hostedPages: boolean;
   /** Identity and sessions (src/identity, src/sessions, src/auth). */
@@ -433,6 +435,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     metricsCacheMs: e.METRICS_CACHE_SECONDS * 1000,
     redisPrefix: e.REDIS_PREFIX,
     securityEmail: e.SECURITY_EMAIL,
+    publicUrl,
     hostedPages: e.HOSTED_PAGES,
     auth: {
       accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import type { Db } from "../../db/client.ts";
 import { createApp } from "../app.ts";
+import { codeInMail, invitationEmail } from "../custody/jobs.ts";
 import { testDeps } from "../http/test-app.ts";
 import { pagesFeature } from "./feature.tsx";
 import { VerifyEmailPage } from "./verify-email.tsx";
@@ -141,5 +142,16 @@ describe("hosted pages", () => {
       expect(res.status).toBe(404);
       expect(res.headers.get("content-type")).toMatch(/problem\+json/);
     }
+  });
+
+  it("is where the custody invitation email points, when it is served", () => {
+    const at = new Date("2026-01-02T00:00:00Z");
+    const code = "c".repeat(43);
+    const mail = invitationEmail("g@example.com", code, at, "https://vigil.example.com/accept-invitation");
+    expect(mail.text).toContain(
+      "What this is and how to accept it: https://vigil.example.com/accept-invitation",
+    );
+    expect(codeInMail(mail.text)).toBe(code);
+    expect(invitationEmail("g@example.com", code, at).text).not.toMatch(/accept-invitation/);
   });
 });
