@@ -21,8 +21,8 @@ export interface CliDeps {
   out: (line: string) => void;
   /** DATA_DIR: where the development outbox lives. */
   dataDir: string;
-  /** Progress goes here (stderr), so stdout stays parseable. */
-  progress: (line: string) => void;
+  /** Progress goes here (stderr), so stdout stays parseable; `count` (units done) gives the rate. */
+  progress: (line: string, count?: number) => void;
   /** Retention ages: `replay --verify` leaves rows retention prunes out of its comparison. */
   retention?: RetentionConfig;
 }
@@ -44,7 +44,7 @@ export async function cmdMigrate(d: CliDeps): Promise<number> {
 
 /** Recomputes every hash chain; exit 1 on any break. The result is itself logged as evidence. */
 export async function cmdVerify(d: CliDeps): Promise<number> {
-  const report = await verifyChains(d.db, (n) => d.progress(`verify: ${n} events checked`));
+  const report = await verifyChains(d.db, (n) => d.progress(`verify: ${n} events checked`, n));
   d.out(`streams: ${report.streams}  events: ${report.events}  broken streams: ${report.breaks.length}`);
   for (const b of report.breaks) {
     d.out(`BROKEN ${b.streamId} at version ${b.version}: ${b.reason}`);
@@ -89,7 +89,7 @@ export function formatDiff(diffs: readonly TableDiff[]): string[] {
 /** Rebuilds every projection into shadow tables and diffs them against the live ones. */
 export async function cmdReplayVerify(d: CliDeps): Promise<number> {
   const diffs = await verifyProjections(
-    { db: d.db, store: d.store, onProgress: (_p, n) => d.progress(`replay: ${n} events`) },
+    { db: d.db, store: d.store, onProgress: (_p, n) => d.progress(`replay: ${n} events`, n) },
     d.projections,
     { ignore: d.retention ? retentionExclusions(d.retention, new Date()) : undefined },
   );
@@ -109,7 +109,7 @@ export async function cmdRebuild(d: CliDeps, name: string | undefined): Promise<
   }
   const p = findProjection(name, d.projections);
   const r = await rebuildProjection(
-    { db: d.db, store: d.store, onProgress: (_p, n) => d.progress(`rebuild ${name}: ${n} events`) },
+    { db: d.db, store: d.store, onProgress: (_p, n) => d.progress(`rebuild ${name}: ${n} events`, n) },
     p,
   );
   await d.store.append(

@@ -16,6 +16,7 @@ import type { Config } from "../config.ts";
 import { createLogger } from "../observability/logger.ts";
 import { Metrics } from "../observability/metrics.ts";
 import { openDatabase } from "../runtime.ts";
+import { terminalProgress } from "./progress.ts";
 import { runCli } from "./run.ts";
 import { assertSchemaCurrent } from "./schema.ts";
 import type { DatabaseNeed } from "./usage.ts";
@@ -30,7 +31,7 @@ export async function runWithDatabase(
     process.stderr.write(`opening the database (${config.databaseUrl ? "Postgres" : config.dataDir})…\n`);
   const db = await openDatabase(config);
   let auth: AuthDeps | undefined;
-  let progressShown = false;
+  const progress = terminalProgress({ write: (text) => process.stderr.write(text), tty });
   try {
     if (need === "write") await migrate(db);
     if (need === "read") await assertSchemaCurrent(db);
@@ -68,14 +69,10 @@ export async function runWithDatabase(
       dataDir: config.dataDir,
       retention: config.retention,
       out: (line) => console.log(line),
-      progress: (line) => {
-        if (!tty) return;
-        progressShown = true;
-        process.stderr.write(`\r${line}   `);
-      },
+      progress: (line, count) => progress.update(line, count),
     });
   } finally {
-    if (progressShown) process.stderr.write("\n");
+    progress.done();
     await auth?.auth.close();
     await db.close();
   }
