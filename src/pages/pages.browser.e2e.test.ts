@@ -19,6 +19,8 @@ import { linkIn } from "./testing.ts";
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const missing = existsSync(CHROMIUM) ? undefined : `no chromium at ${CHROMIUM}`;
 const EMAIL = "hedy@example.com";
+// Polls wait on argon2id and the API: seconds, on a loaded runner.
+const SLOW = { timeout: 60_000 };
 
 const ORIGIN = "https://vigil.example.com";
 const link = (smtp: SmtpCatcher, subject: string, path: string) => linkIn(smtp, subject, ORIGIN, path);
@@ -64,9 +66,11 @@ describe.skipIf(missing !== undefined)(
         await link(live.smtp, "Confirm your email address for Vigil", "/verify-email"),
       );
       // The script ran (the CSP let it): the token is gone from the address bar.
-      await expect.poll(() => new URL(verify.url()).search).toBe("");
+      await expect.poll(() => new URL(verify.url()).search, SLOW).toBe("");
       await verify.getByRole("button", { name: "Confirm my email address" }).click();
-      await expect.poll(() => verify.locator("#status").textContent()).toMatch(/email address is confirmed/);
+      await expect
+        .poll(() => verify.locator("#status").textContent(), SLOW)
+        .toMatch(/email address is confirmed/);
       expect(await verify.locator("form").isHidden()).toBe(true);
 
       expect((await api.call("POST", "/v1/auth/password/forgot", { email: EMAIL })).status).toBe(202);
@@ -77,13 +81,13 @@ describe.skipIf(missing !== undefined)(
         await reset.getByRole("button", { name: "Set the password" }).click();
       };
       await fill("copper lantern meadow 77", "copper lantern meadow 78");
-      await expect.poll(() => reset.locator("#status").textContent()).toBe("The two passwords differ.");
+      await expect.poll(() => reset.locator("#status").textContent(), SLOW).toBe("The two passwords differ.");
       // The policy's own message, from the API.
       await fill("password1234", "password1234");
-      await expect.poll(() => reset.locator("#status li").count()).toBeGreaterThan(0);
+      await expect.poll(() => reset.locator("#status li").count(), SLOW).toBeGreaterThan(0);
       expect(await reset.locator("#status").getAttribute("class")).toBe("notice error");
       await fill("copper lantern meadow 77", "copper lantern meadow 77");
-      await expect.poll(() => reset.locator("#status").textContent()).toMatch(/Your password is set/);
+      await expect.poll(() => reset.locator("#status").textContent(), SLOW).toMatch(/Your password is set/);
       expect((await api.login(EMAIL, "copper lantern meadow 77")).status).toBe(200);
       expect(cspViolations).toEqual([]);
     }, 240_000);

@@ -22,7 +22,8 @@ export async function linkIn(
   origin: string,
   path: string,
 ): Promise<string> {
-  const until = Date.now() + 30_000;
+  // Generous: a loaded CI runner can take a while to dispatch and send the mail.
+  const until = Date.now() + 120_000;
   const pattern = new RegExp(`${origin.replaceAll(".", "\\.")}(${path}\\?token=[A-Za-z0-9_-]+)`);
   for (;;) {
     const mail = smtp.messages.find((m) => m.headers.subject === subject);
