@@ -9,5 +9,7 @@ export default defineConfig({
     // Real-service suites share one Postgres and one Redis: two workers keep the
     // 2-core machines responsive while still running files in parallel.
     maxWorkers: 2,
+    // The default output, then, once at the end, which suites were skipped and why.
+    reporters: ["default", "./test/reporters/skipped-suites.ts"],
   },
 });

@@ -48,6 +48,10 @@ export interface Config {
   redisPrefix: string;
   /** Who is emailed about broken hash chains and other security failures. */
   securityEmail: string | undefined;
+  /** PUBLIC_URL without a trailing slash: where users reach Vigil (and, by default, the links it mails). */
+  publicUrl: string;
+  /** Serve the hosted pages emailed links open (/verify-email, /reset-password, /accept-invitation; src/pages). */
+  hostedPages: boolean;
   /** Identity and sessions (src/identity, src/sessions, src/auth). */
   auth: AuthConfig;
   /** src/security/ratelimit: Redis when redisUrl is set, else in memory. */
@@ -250,6 +254,7 @@ const schema = z.object({
     .regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, _ . - only")
     .default("vigil"),
   SECURITY_EMAIL: z.email().optional(),
+  HOSTED_PAGES: bool(true),
   ACCESS_TOKEN_TTL_SECONDS: intIn(60, 3600, 900),
   REFRESH_TOKEN_TTL_SECONDS: intIn(300, 90 * 86_400, 7 * 86_400),
   LOCKOUT_THRESHOLD: intIn(1, 100, 5),
@@ -430,6 +435,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     metricsCacheMs: e.METRICS_CACHE_SECONDS * 1000,
     redisPrefix: e.REDIS_PREFIX,
     securityEmail: e.SECURITY_EMAIL,
+    publicUrl,
+    hostedPages: e.HOSTED_PAGES,
     auth: {
       accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,

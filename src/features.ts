@@ -17,6 +17,7 @@ import { governanceFeature } from "./governance/feature.ts";
 import { governanceJobHandlers, governanceJobRoutes } from "./governance/jobs.ts";
 import { identityJobHandlers, identityJobRoutes } from "./identity/email-routes.ts";
 import { identityFeature } from "./identity/feature.ts";
+import { pagesFeature } from "./pages/feature.tsx";
 import { securityFeature } from "./security/feature.ts";
 import { securityJobHandlers, securityJobRoutes } from "./security/threats/jobs.ts";
 
@@ -30,6 +31,7 @@ export const features: Feature[] = [
   governanceFeature,
   auditFeature,
   exportsFeature,
+  pagesFeature,
 ];
 
 /** Event → job routes the features contribute (emails, alerts); see workers/dispatcher.ts. */

@@ -77,6 +77,14 @@ export async function openDatabase(config: Config): Promise<Db> {
   }
 }
 
+/** Where the data lives, for the start-up lines; never the URL itself, which may hold a password. */
+export function databaseLabel(config: Config): string {
+  if (config.databaseUrl) return "the Postgres database at DATABASE_URL";
+  if (config.dataDir.startsWith("memory://")) return "an in-memory embedded database (nothing is kept)";
+  const dir = config.dataDir.replace(/\/+$/, "");
+  return `the embedded database at ${dir}/pglite (its first start initialises it, which takes a while)`;
+}
+
 export async function buildRuntime(
   env: Record<string, string | undefined>,
   opts: RuntimeOptions = {},
@@ -85,9 +93,19 @@ export async function buildRuntime(
   const logger = createLogger({ level: config.logLevel, destination: opts.logDestination });
   const closers: Array<() => Promise<void> | void> = [];
 
+  // Start-up says what it is doing, one line per step: opening the embedded
+  // database for the first time takes many seconds, and silence looks like a hang.
+  if (!opts.db) logger.info({ database: databaseLabel(config) }, `opening ${databaseLabel(config)}`);
   const db = opts.db ?? (await openDatabase(config));
   if (!opts.db) closers.push(() => db.close());
-  if (!opts.skipMigrate) await migrate(db);
+  if (!opts.skipMigrate) {
+    logger.info({}, "applying pending database migrations");
+    const applied = await migrate(db);
+    logger.info(
+      { applied: applied.length },
+      applied.length ? `applied ${applied.length} migration(s)` : "database schema is up to date",
+    );
+  }
 
   const clock = { now: () => new Date() };
   const ids = { newId: () => uuidv7() };
@@ -112,6 +130,7 @@ export async function buildRuntime(
     readiness: [],
   };
 
+  logger.info({}, "starting the password-hashing pool and loading the signing keys");
   // Identity: password hashing pool, JWT keys (jwt_keys, sealed with ENCRYPTION_KEY), SessionGuard.
   try {
     const auth = await createAuthServices({ db, config, clock, logger });
@@ -162,6 +181,7 @@ export async function buildRuntime(
 
   // SEAM (jobs): the job queue (BullMQ when REDIS_URL is set, in-process otherwise)
   // and, when config.runWorkersInProcess, the workers, are added here as extensions.
+  if (opts.extensions?.length) logger.info({}, "starting the job queue and background work");
   try {
     for (const extend of opts.extensions ?? []) await extend(rt);
   } catch (err) {

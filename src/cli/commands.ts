@@ -2,7 +2,6 @@
  * The CLI's commands as plain functions over injected dependencies, so tests
  * run them without spawning a process. src/cli/main.ts wires them to argv.
  */
-import { z } from "zod";
 import type { Db } from "../../db/client.ts";
 import { migrate } from "../../db/migrate.ts";
 import type { EventStore } from "../../events/store.ts";
@@ -11,9 +10,9 @@ import { verifyChains } from "../../events/verify.ts";
 import { findProjection } from "../../projections/index.ts";
 import { rebuildProjection, type TableDiff, verifyProjections } from "../../projections/rebuild.ts";
 import type { Projection } from "../../projections/types.ts";
-import { outboxDir, readOutbox } from "../../workers/email.ts";
 import { retentionExclusions } from "../audit/retention.ts";
 import type { RetentionConfig } from "../config.ts";
+import { printCatalog, printOutbox } from "./catalog.ts";
 
 export interface CliDeps {
   db: Db;
@@ -22,8 +21,8 @@ export interface CliDeps {
   out: (line: string) => void;
   /** DATA_DIR: where the development outbox lives. */
   dataDir: string;
-  /** Progress goes here (stderr), so stdout stays parseable. */
-  progress: (line: string) => void;
+  /** Progress goes here (stderr), so stdout stays parseable; `count` (units done) gives the rate. */
+  progress: (line: string, count?: number) => void;
   /** Retention ages: `replay --verify` leaves rows retention prunes out of its comparison. */
   retention?: RetentionConfig;
 }
@@ -45,7 +44,7 @@ export async function cmdMigrate(d: CliDeps): Promise<number> {
 
 /** Recomputes every hash chain; exit 1 on any break. The result is itself logged as evidence. */
 export async function cmdVerify(d: CliDeps): Promise<number> {
-  const report = await verifyChains(d.db, (n) => d.progress(`verify: ${n} events checked`));
+  const report = await verifyChains(d.db, (n) => d.progress(`verify: ${n} events checked`, n));
   d.out(`streams: ${report.streams}  events: ${report.events}  broken streams: ${report.breaks.length}`);
   for (const b of report.breaks) {
     d.out(`BROKEN ${b.streamId} at version ${b.version}: ${b.reason}`);
@@ -90,7 +89,7 @@ export function formatDiff(diffs: readonly TableDiff[]): string[] {
 /** Rebuilds every projection into shadow tables and diffs them against the live ones. */
 export async function cmdReplayVerify(d: CliDeps): Promise<number> {
   const diffs = await verifyProjections(
-    { db: d.db, store: d.store, onProgress: (_p, n) => d.progress(`replay: ${n} events`) },
+    { db: d.db, store: d.store, onProgress: (_p, n) => d.progress(`replay: ${n} events`, n) },
     d.projections,
     { ignore: d.retention ? retentionExclusions(d.retention, new Date()) : undefined },
   );
@@ -110,7 +109,7 @@ export async function cmdRebuild(d: CliDeps, name: string | undefined): Promise<
   }
   const p = findProjection(name, d.projections);
   const r = await rebuildProjection(
-    { db: d.db, store: d.store, onProgress: (_p, n) => d.progress(`rebuild ${name}: ${n} events`) },
+    { db: d.db, store: d.store, onProgress: (_p, n) => d.progress(`rebuild ${name}: ${n} events`, n) },
     p,
   );
   await d.store.append(
@@ -125,36 +124,10 @@ export async function cmdRebuild(d: CliDeps, name: string | undefined): Promise<
 
 /** The event catalogue, for auditors: every type, its version and its JSON Schema. */
 export function cmdCatalog(d: CliDeps, json: boolean): number {
-  const defs = d.store.catalog.list();
-  if (json) {
-    d.out(
-      JSON.stringify(
-        defs.map((e) => ({
-          type: e.type,
-          domain: e.domain,
-          version: e.version,
-          description: e.description,
-          schema: z.toJSONSchema(e.schema),
-        })),
-        null,
-        2,
-      ),
-    );
-    return 0;
-  }
-  for (const e of defs) d.out(`${e.domain.padEnd(12)} ${e.type.padEnd(28)} v${e.version}  ${e.description}`);
-  return 0;
+  return printCatalog(d.store.catalog, d.out, json);
 }
 
 /** The development outbox: mail Vigil "sent" without SMTP_URL, newest first. */
-export async function cmdOutbox(d: CliDeps, dataDir: string, limit: number): Promise<number> {
-  const messages = await readOutbox(outboxDir(dataDir), { limit });
-  if (messages.length === 0) d.out(`no mail in ${outboxDir(dataDir)}`);
-  for (const m of messages) {
-    d.out(`--- ${m.createdAt}  to ${m.to}`);
-    d.out(`Subject: ${m.subject}`);
-    d.out("");
-    d.out(m.text);
-  }
-  return 0;
+export function cmdOutbox(d: CliDeps, dataDir: string, limit: number): Promise<number> {
+  return printOutbox(dataDir, d.out, limit);
 }

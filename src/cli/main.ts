@@ -1,104 +1,59 @@
 /**
- * `npm run cli -- <command>`: operations on the log and its projections.
+ * `vigil <command>` (bin/vigil.mjs) or `npm run -s cli -- <command>`: operations
+ * on the log and its projections; `vigil help` lists them (src/cli/usage.ts).
  *
- *   migrate                 apply pending migrations
- *   verify                  recompute every stream's hash chain (exit 1 on a break)
- *   replay --verify         rebuild every projection into shadow tables and diff (exit 1 on a difference)
- *   rebuild <projection>    rebuild one projection from the log
- *   catalog [--json]        list the event catalogue
- *   outbox [--limit N]      read the development outbox (mail sent without SMTP_URL)
- *   admin create --email <address> [--force]
- *                           create the first admin; prints a one-time set-password link
- *   keys rotate-encryption  re-encrypt secrets at rest under the current ENCRYPTION_KEY
- *   governance verify <proposalId>
- *                           re-verify every vote's signature and recount with snapshot power (exit 1 on a difference)
- *   keys rotate-checkpoint  retire the ledger's checkpoint signing key and make a new one
- *
- * It uses DATABASE_URL, or the embedded PGlite under DATA_DIR (./data), which
- * only one process can open at a time: while the server runs on it, the CLI
- * refuses at once (exit 1) and says so. `catalog` and `outbox` open no database.
+ * Start-up cost is the point of this file: it loads only what the command
+ * needs. `catalog`, `outbox` and `help` open no database (so they work while
+ * the server holds the embedded one); readers open it and check its schema;
+ * only `migrate` and the commands that write migrate it (src/cli/with-database.ts).
+ * Results go to stdout, logs and progress to stderr, so `--json` pipes cleanly.
  */
-import type { Db } from "../../db/client.ts";
-import { migrate } from "../../db/migrate.ts";
-import { createCatalog } from "../../events/catalog/index.ts";
-import { createPiiCipher } from "../../events/pii.ts";
-import { createEventStore } from "../../events/store.ts";
-import { allProjections, inlineProjections } from "../../projections/index.ts";
-import type { AuthDeps } from "../auth/deps.ts";
-import { createAuthServices, masterKeyring } from "../auth/services.ts";
 import { loadConfig } from "../config.ts";
-import { createLogger } from "../observability/logger.ts";
-import { Metrics } from "../observability/metrics.ts";
-import { openDatabase } from "../runtime.ts";
-import { runCli } from "./run.ts";
+import { databaseNeed, USAGE } from "./usage.ts";
 
-/**
- * The commands that open the database. The others (`catalog`, `outbox`, usage)
- * read neither the log nor a table, so they must not take the embedded database's lock.
- */
-const WITH_DATABASE = new Set(["migrate", "verify", "replay", "rebuild", "admin", "keys"]);
+const out = (line: string) => console.log(line);
 
-/** Stands in for the database in commands that need none; using it is a bug, said loudly. */
-const noDatabase: Db = {
-  kind: "pglite",
-  query: () => Promise.reject(new Error("this command does not open the database")),
-  transaction: () => Promise.reject(new Error("this command does not open the database")),
-  reserve: () => Promise.reject(new Error("this command does not open the database")),
-  close: async () => {},
-};
-
-async function main(): Promise<number> {
-  const config = loadConfig(process.env);
-  const command = process.argv[2] ?? "";
-  const needsDb = WITH_DATABASE.has(command);
-  const db = needsDb ? await openDatabase(config) : noDatabase;
-  let auth: AuthDeps | undefined;
-  try {
-    if (needsDb && command !== "migrate") await migrate(db);
-    const store = createEventStore({
-      db,
-      catalog: createCatalog(),
-      inline: inlineProjections(),
-      pii: createPiiCipher(await masterKeyring(config)),
-    });
-    const tty = process.stderr.isTTY;
-    // Only the commands that need them start the hashing pool and load the JWT keys.
-    const authDeps = async () => {
-      const clock = { now: () => new Date() };
-      const logger = createLogger({ level: config.logLevel === "info" ? "warn" : config.logLevel });
-      auth ??= {
-        config,
-        db,
-        store,
-        logger,
-        metrics: new Metrics({ defaultMetrics: false }),
-        clock,
-        readiness: [],
-        auth: await createAuthServices({ db, config, clock, logger }),
-      };
-      return auth;
-    };
-    return await runCli(process.argv.slice(2), {
-      authDeps,
-      db,
-      store,
-      projections: allProjections,
-      dataDir: config.dataDir,
-      retention: config.retention,
-      out: (line) => console.log(line),
-      progress: (line) => (tty ? process.stderr.write(`\r${line}   `) : undefined),
-    });
-  } finally {
-    if (process.stderr.isTTY) process.stderr.write("\n");
-    await auth?.auth.close();
-    await db.close();
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === "help" || command === "--help" || command === "-h") {
+    out(USAGE);
+    return 0;
   }
+  if (command === undefined) {
+    console.error(USAGE);
+    return 2;
+  }
+  const config = loadConfig(process.env);
+  if (command === "catalog") {
+    const [{ createCatalog }, { printCatalog }] = await Promise.all([
+      import("../../events/catalog/index.ts"),
+      import("./catalog.ts"),
+    ]);
+    return printCatalog(createCatalog(), out, rest.includes("--json"));
+  }
+  if (command === "outbox") {
+    const { limitArg, printOutbox } = await import("./catalog.ts");
+    return printOutbox(config.dataDir, out, limitArg(rest));
+  }
+  const need = databaseNeed(command);
+  if (need === "none") {
+    console.error(`unknown command: ${JSON.stringify(command.slice(0, 64))}\n${USAGE}`);
+    return 2;
+  }
+  const { runWithDatabase } = await import("./with-database.ts");
+  return runWithDatabase(config, argv, need);
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  },
-);
+/**
+ * Exits once stdout has drained: a pipe that the parent made non-blocking (npx
+ * does) queues what does not fit its 64 KiB buffer, and an immediate
+ * process.exit would cut `catalog --json` short mid-document.
+ */
+function exitAfterFlush(code: number): void {
+  process.stdout.write("", () => process.exit(code));
+}
+
+main(process.argv.slice(2)).then(exitAfterFlush, (err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  exitAfterFlush(1);
+});

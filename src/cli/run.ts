@@ -1,6 +1,7 @@
 /** Maps argv onto the CLI's commands. */
 import { cmdGovernanceVerify } from "../governance/cli.ts";
 import { type AccessCliDeps, cmdAdminCreate, cmdKeysRotateEncryption } from "./access.ts";
+import { limitArg } from "./catalog.ts";
 import {
   type CliDeps,
   cmdCatalog,
@@ -12,8 +13,9 @@ import {
 } from "./commands.ts";
 import { cmdExport, type ExportCliDeps, stderrProgress } from "./export.ts";
 import { cmdKeysRotateCheckpoint } from "./ledger.ts";
+import { USAGE } from "./usage.ts";
 
-export const USAGE = `usage: npm run cli -- <migrate | verify | replay --verify | rebuild <projection> | catalog [--json] | outbox [--limit N] | admin create --email <address> [--force] | keys rotate-encryption | keys rotate-checkpoint | governance verify <proposalId> | export --from <position|time> [--to …] [--types …] [--streams …] [--format ndjson|csv] [--previous N] [--out file]>`;
+export { USAGE };
 
 export async function runCli(
   argv: readonly string[],
@@ -30,10 +32,8 @@ export async function runCli(
       return cmdReplayVerify(deps);
     case "rebuild":
       return cmdRebuild(deps, rest[0]);
-    case "outbox": {
-      const n = Number(rest[rest.indexOf("--limit") + 1]);
-      return cmdOutbox(deps, deps.dataDir, rest.includes("--limit") && n > 0 ? n : 10);
-    }
+    case "outbox":
+      return cmdOutbox(deps, deps.dataDir, limitArg(rest));
     case "catalog":
       return cmdCatalog(deps, rest.includes("--json"));
     case "admin":

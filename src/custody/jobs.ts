@@ -58,7 +58,8 @@ export const custodyJobRoutes: JobRoute[] = [
   },
 ];
 
-export function invitationEmail(to: string, code: string, expiresAt: Date) {
+/** `pageUrl`: Vigil's hosted page that explains the invitation (src/pages), when it serves one. */
+export function invitationEmail(to: string, code: string, expiresAt: Date, pageUrl?: string) {
   return {
     to,
     subject: "[Vigil] You are invited to guard a custody vault",
@@ -72,6 +73,7 @@ export function invitationEmail(to: string, code: string, expiresAt: Date) {
       '  POST /v1/custody/invitations/redeem {"code": "…", "transportPublicKey": "…"}',
       "",
       `The code works once and expires at ${expiresAt.toISOString()}.`,
+      ...(pageUrl ? ["", `What this is and how to accept it: ${pageUrl}`] : []),
       "If you did not expect this, ignore this email.",
     ].join("\n"),
   };
@@ -92,7 +94,9 @@ export function custodyJobHandlers(appDeps: AppDeps, mailer: Mailer): Record<str
       if (expiresAt.getTime() <= deps.clock.now().getTime())
         throw new PermanentJobError("invitation expired unsent");
       const code = await deps.auth.links.derive("custody_invitation", parsed.data.eventId);
-      await mailer.send(invitationEmail(parsed.data.to, code, expiresAt));
+      const { hostedPages, publicUrl } = appDeps.config;
+      const page = hostedPages ? `${publicUrl}/accept-invitation` : undefined;
+      await mailer.send(invitationEmail(parsed.data.to, code, expiresAt, page));
     },
     async [ROUND_TIMEOUT](data) {
       const parsed = timeoutJob.safeParse(data);
