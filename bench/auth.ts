@@ -21,7 +21,9 @@
  *
  * Module env: BENCH_REDIS_URL (default redis://127.0.0.1:6379), BENCH_AUTH_USERS
  * (default 400), BENCH_AUTH_CLIENTS (default 16), BENCH_CONNECTIONS (me/hello,
- * default 32), BENCH_AUTH_ME_RATE (req/s during phase 3, default 500).
+ * default 32), BENCH_AUTH_ME_RATE (req/s during phase 3, default 500),
+ * BENCH_AUTH_HASH_WORKERS (hash pool size; default one per core),
+ * BENCH_AUTH_HASH_NICE (hash threads' niceness 0..19; default 19).
  */
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
@@ -33,6 +35,7 @@ import { createApp, type Feature } from "../src/app.ts";
 import type { AuthDeps } from "../src/auth/deps.ts";
 import { createAuthServices } from "../src/auth/services.ts";
 import { loadConfig } from "../src/config.ts";
+import { WORKER_NICE } from "../src/crypto/password.ts";
 import { createRouter } from "../src/http/router.ts";
 import { identityFeature } from "../src/identity/feature.ts";
 import { userStream } from "../src/identity/user.ts";
@@ -152,14 +155,19 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
   const logger = createLogger({ level: "warn" });
   const clock = { now: () => new Date() };
   const store = await appStore(ctx.db, config, clock);
-  // Default argon2id parameters and pool size (one worker per core): what production runs.
+  // Default argon2id parameters, pool size (one worker per core) and worker priority
+  // (nice 19): what production runs. The knobs are for comparing pool set-ups.
   const hashWorkers = envNumber("BENCH_AUTH_HASH_WORKERS", 0);
+  const hashNice = envNumber("BENCH_AUTH_HASH_NICE", -1);
   const auth = await createAuthServices({
     db: ctx.db,
     config,
     clock,
     logger,
-    ...(hashWorkers > 0 ? { passwordOptions: { poolSize: hashWorkers } } : {}),
+    passwordOptions: {
+      ...(hashWorkers > 0 ? { poolSize: hashWorkers } : {}),
+      ...(hashNice >= 0 ? { workerNice: hashNice } : {}),
+    },
   });
   const limits = await createRateLimiter(config, logger);
   const deps: AuthDeps = {
@@ -199,7 +207,8 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
     const plain = await listen(bare.fetch);
     servers.push(vigil, plain);
     ctx.log(
-      `${users} users, argon2id pool of ${auth.passwords.stats().size} workers; redis ${redisUrl}; ` +
+      `${users} users, argon2id pool of ${auth.passwords.stats().size} workers ` +
+        `(nice ${hashNice >= 0 ? hashNice : WORKER_NICE}); redis ${redisUrl}; ` +
         `${clients} login clients, ${connections} connections for reads`,
     );
 
