@@ -21,7 +21,9 @@
  *
  * Module env: BENCH_REDIS_URL (default redis://127.0.0.1:6379), BENCH_AUTH_USERS
  * (default 400), BENCH_AUTH_CLIENTS (default 16), BENCH_CONNECTIONS (me/hello,
- * default 32), BENCH_AUTH_ME_RATE (req/s during phase 3, default 500).
+ * default 32), BENCH_AUTH_ME_RATE (req/s during phase 3, default 500),
+ * BENCH_AUTH_HASH_WORKERS (hash pool size; default one per core),
+ * BENCH_AUTH_HASH_NICE (hash threads' niceness 0..19; default 19).
  */
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
@@ -33,6 +35,7 @@ import { createApp, type Feature } from "../src/app.ts";
 import type { AuthDeps } from "../src/auth/deps.ts";
 import { createAuthServices } from "../src/auth/services.ts";
 import { loadConfig } from "../src/config.ts";
+import { WORKER_NICE } from "../src/crypto/password.ts";
 import { createRouter } from "../src/http/router.ts";
 import { identityFeature } from "../src/identity/feature.ts";
 import { userStream } from "../src/identity/user.ts";
@@ -124,6 +127,12 @@ async function paced(url: string, headers: Record<string, string>, rate: number,
   return { rps: latencies.length / seconds, p50: pct(0.5), p99: pct(0.99) };
 }
 
+/** CPU time this process has used, every thread (the hash workers too), in ms. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
 const hello: Feature = (app) => {
   const r = createRouter();
   r.get("/hello", (c) => c.json({ hello: "world" }));
@@ -152,14 +161,19 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
   const logger = createLogger({ level: "warn" });
   const clock = { now: () => new Date() };
   const store = await appStore(ctx.db, config, clock);
-  // Default argon2id parameters and pool size (one worker per core): what production runs.
+  // Default argon2id parameters, pool size (one worker per core) and worker priority
+  // (nice 19): what production runs. The knobs are for comparing pool set-ups.
   const hashWorkers = envNumber("BENCH_AUTH_HASH_WORKERS", 0);
+  const hashNice = envNumber("BENCH_AUTH_HASH_NICE", -1);
   const auth = await createAuthServices({
     db: ctx.db,
     config,
     clock,
     logger,
-    ...(hashWorkers > 0 ? { passwordOptions: { poolSize: hashWorkers } } : {}),
+    passwordOptions: {
+      ...(hashWorkers > 0 ? { poolSize: hashWorkers } : {}),
+      ...(hashNice >= 0 ? { workerNice: hashNice } : {}),
+    },
   });
   const limits = await createRateLimiter(config, logger);
   const deps: AuthDeps = {
@@ -199,23 +213,37 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
     const plain = await listen(bare.fetch);
     servers.push(vigil, plain);
     ctx.log(
-      `${users} users, argon2id pool of ${auth.passwords.stats().size} workers; redis ${redisUrl}; ` +
+      `${users} users, argon2id pool of ${auth.passwords.stats().size} workers ` +
+        `(nice ${hashNice >= 0 ? hashNice : WORKER_NICE}); redis ${redisUrl}; ` +
         `${clients} login clients, ${connections} connections for reads`,
     );
 
     // (1) baseline: verifications/s through the same pool, as many in flight as login clients.
+    // CPU time per operation (all of this process's threads) is printed beside the rates:
+    // it hardly depends on what else the machine runs, the rates do.
+    let verified = 0;
+    const verifyCpu = cpuMs();
     const verifying = await runFor({
       workers: clients,
       seconds,
       warmupSeconds: warmup,
-      op: async () => ((await auth.passwords.verify(passwordHash, PASSWORD)) ? 1 : 0),
+      op: async () => {
+        const ok = await auth.passwords.verify(passwordHash, PASSWORD);
+        verified++;
+        return ok ? 1 : 0;
+      },
     });
-    ctx.log(`argon2id verify through the pool: ${verifying.opsPerSec.toFixed(1)}/s`);
+    const cpuPerVerify = (cpuMs() - verifyCpu) / verified;
+    ctx.log(
+      `argon2id verify through the pool: ${verifying.opsPerSec.toFixed(1)}/s, ${cpuPerVerify.toFixed(0)} ms CPU each`,
+    );
     let n = 0;
     const loginOpts = (duration: number): autocannon.Options => ({
       url: vigil.base,
       connections: clients,
       duration,
+      // Past the server's own request timeout: a slow login is answered (2xx or 503), not dropped.
+      timeout: 30,
       requests: [
         {
           method: "POST",
@@ -229,8 +257,13 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
       ],
     });
     await load(loginOpts(warmup), "login warm-up");
+    const loginCpu = cpuMs();
     const logins = await load(loginOpts(seconds), "login");
-    ctx.log(`logins: ${logins.rps.toFixed(1)}/s, p50 ${logins.p50} ms, p99 ${logins.p99} ms`);
+    const cpuPerLogin = (cpuMs() - loginCpu) / Math.max(1, logins.total);
+    ctx.log(
+      `logins: ${logins.rps.toFixed(1)}/s, p50 ${logins.p50} ms, p99 ${logins.p99} ms, ` +
+        `${cpuPerLogin.toFixed(0)} ms CPU each (server and load generator, not Postgres or Redis)`,
+    );
 
     // (2) /auth/me with a valid token vs hello world.
     const session = (await (
@@ -278,7 +311,9 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
         unit: "/s",
         baseline: { name: "argon2 /s", value: verifying.opsPerSec },
         target: { ratio: 0.85 },
-        note: `p50 ${fmtMs(logins.p50)}, p99 ${fmtMs(logins.p99)}; ${users} users, default argon2id (m=19456, t=2, p=1)`,
+        note:
+          `p50 ${fmtMs(logins.p50)}, p99 ${fmtMs(logins.p99)}; ${users} users, default argon2id (m=19456, t=2, p=1); ` +
+          `process CPU ${cpuPerLogin.toFixed(0)} ms per login, ${cpuPerVerify.toFixed(0)} ms per verification`,
       },
       { name: "GET hello, bare Hono", value: bareHello.rps, unit: "req/s" },
       {

@@ -104,6 +104,29 @@ describe("loadConfig", () => {
     expect(text).toMatch(/^METRICS_TOKEN:/m);
   });
 
+  it("sizes the password hash pool from PASSWORD_HASH_WORKERS and PASSWORD_HASH_QUEUE", () => {
+    expect(loadConfig({}).auth).toMatchObject({
+      passwordHashWorkers: undefined,
+      passwordHashQueue: undefined,
+    });
+    const c = loadConfig({ PASSWORD_HASH_WORKERS: "3", PASSWORD_HASH_QUEUE: "0" });
+    expect(c.auth.passwordHashWorkers).toBe(3);
+    expect(c.auth.passwordHashQueue).toBe(0);
+  });
+
+  it("refuses a password hash pool that is not a whole number in range, saying which", () => {
+    for (const bad of ["0", "-1", "1.5", "two", "257"]) {
+      expect(problemsOf({ PASSWORD_HASH_WORKERS: bad })).toEqual([
+        "PASSWORD_HASH_WORKERS: must be a whole number from 1 to 256",
+      ]);
+    }
+    for (const bad of ["-1", "lots", "100001"]) {
+      expect(problemsOf({ PASSWORD_HASH_QUEUE: bad })).toEqual([
+        "PASSWORD_HASH_QUEUE: must be a whole number from 0 to 100000",
+      ]);
+    }
+  });
+
   it("is silent by default under test", () => {
     expect(loadConfig({ NODE_ENV: "test" }).logLevel).toBe("silent");
   });

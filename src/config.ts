@@ -169,6 +169,10 @@ export interface AuthConfig {
   /** Links in emails: templates with `{token}`, defaulting to PUBLIC_URL + /verify-email and /reset-password. */
   verifyUrlTemplate: string;
   resetUrlTemplate: string;
+  /** Argon2id worker threads (PASSWORD_HASH_WORKERS); undefined: one per core. */
+  passwordHashWorkers: number | undefined;
+  /** Hashes that may wait for a worker before logins are refused with 503 (PASSWORD_HASH_QUEUE); undefined: 32 per worker. */
+  passwordHashQueue: number | undefined;
 }
 
 export class ConfigError extends Error {
@@ -181,6 +185,11 @@ export class ConfigError extends Error {
 const optionalText = z.string().trim().min(1).optional();
 const intIn = (min: number, max: number, dflt: number) =>
   z.coerce.number().int().min(min).max(max).default(dflt);
+/** An optional whole number whose problem names the accepted range (unset: a computed default). */
+const optionalIntIn = (min: number, max: number) => {
+  const error = `must be a whole number from ${min} to ${max}`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error }).optional();
+};
 const list = z
   .string()
   .optional()
@@ -265,6 +274,8 @@ const schema = z.object({
   REQUIRE_EMAIL_VERIFICATION: z.enum(["true", "false", "1", "0", "yes", "no"]).optional(),
   EMAIL_VERIFICATION_TTL_HOURS: intIn(1, 30 * 24, 24),
   PASSWORD_RESET_TTL_MINUTES: intIn(5, 24 * 60, 60),
+  PASSWORD_HASH_WORKERS: optionalIntIn(1, 256),
+  PASSWORD_HASH_QUEUE: optionalIntIn(0, 100_000),
   PUBLIC_URL: url(["http:", "https:"]),
   VERIFY_URL_TEMPLATE: linkTemplate,
   RESET_URL_TEMPLATE: linkTemplate,
@@ -453,6 +464,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       passwordResetTtlSeconds: e.PASSWORD_RESET_TTL_MINUTES * 60,
       verifyUrlTemplate: e.VERIFY_URL_TEMPLATE ?? `${publicUrl}/verify-email?token={token}`,
       resetUrlTemplate: e.RESET_URL_TEMPLATE ?? `${publicUrl}/reset-password?token={token}`,
+      passwordHashWorkers: e.PASSWORD_HASH_WORKERS,
+      passwordHashQueue: e.PASSWORD_HASH_QUEUE,
     },
     rateLimit: {
       enabled: e.RATE_LIMITS_ENABLED,

@@ -122,7 +122,11 @@ export async function createAuthServices(opts: AuthServicesOptions): Promise<Aut
   const devices = createDeviceTokens({ key: await deriveKey(master.key, "vigil:device-token"), clock: now });
   const links = createLinkTokens(await deriveKey(master.key, "vigil:link-token"));
   const guard = opts.guard ?? (await defaultGuard(opts));
-  const passwords = createPasswordHasher(opts.passwordOptions);
+  const passwords = createPasswordHasher({
+    poolSize: config.auth.passwordHashWorkers,
+    maxQueued: config.auth.passwordHashQueue,
+    ...opts.passwordOptions,
+  });
   return {
     passwords,
     keys,

@@ -6,7 +6,10 @@
  * same password typed on different keyboards/platforms verifies.
  */
 import { availableParallelism, cpus } from "node:os";
-import { type PoolStats, WorkerPool } from "./worker-pool.ts";
+import { currentDeadline } from "../../db/deadline.ts";
+import { PoolBusyError, type PoolStats, WorkerPool } from "./worker-pool.ts";
+
+export { PoolBusyError };
 
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
@@ -28,7 +31,12 @@ export interface PasswordHasherOptions {
   memoryKiB?: number;
   iterations?: number;
   parallelism?: number;
-  poolSize?: number;
+  /** Worker threads that hash (PASSWORD_HASH_WORKERS); default: one per core. */
+  poolSize?: number | undefined;
+  /** Hashes that may wait for a worker before new ones are refused (PASSWORD_HASH_QUEUE). */
+  maxQueued?: number | undefined;
+  /** CPU niceness of the hashing threads (Linux); 0 keeps normal priority. */
+  workerNice?: number;
 }
 
 export const DEFAULT_ARGON2 = { memoryKiB: 19456, iterations: 2, parallelism: 1 } as const;
@@ -84,20 +92,31 @@ export function parsePhc(phc: string): ParsedPhc | null {
 }
 
 /**
- * One worker per core but one: the event loop (and, on small hosts, Postgres and
- * Redis) keeps a core. With every core hashing, request handling starves and
- * logins/s drop well below what the pool could hash (bench/auth.ts: on 2 cores,
- * 2 workers gave 6 logins/s, 1 worker 10/s).
+ * One worker per core. The workers run at the lowest CPU priority (WORKER_NICE),
+ * so the event loop, Postgres and Redis are scheduled first whenever they have
+ * work and hashing takes what is left: every core hashes under a login flood,
+ * and requests that need no hash (session checks) are not queued behind it.
+ * (Before, one core was kept free instead: with workers at normal priority, all
+ * cores hashing starved request handling; see docs/benchmarks.md.)
  */
-function defaultPoolSize(): number {
+export function defaultPoolSize(): number {
   let cores: number;
   try {
     cores = availableParallelism();
   } catch {
     cores = cpus().length;
   }
-  return Math.max(1, cores - 1);
+  return Math.max(1, cores);
 }
+
+/** Niceness of the hashing threads: the lowest priority Linux has. */
+export const WORKER_NICE = 19;
+/**
+ * Waiting hashes per worker before new ones are refused with 503. A verification
+ * takes tens of milliseconds, so 32 per worker is a wait of a second or two:
+ * past that a client is better told to retry than kept past the request timeout.
+ */
+export const QUEUE_PER_WORKER = 32;
 
 function positiveInt(name: string, value: number, min: number): number {
   if (!Number.isInteger(value) || value < min) throw new RangeError(`${name} must be an integer >= ${min}`);
@@ -117,7 +136,16 @@ export function createPasswordHasher(opts: PasswordHasherOptions = {}): Password
   const iterations = positiveInt("iterations", opts.iterations ?? DEFAULT_ARGON2.iterations, 1);
   const memoryKiB = positiveInt("memoryKiB", opts.memoryKiB ?? DEFAULT_ARGON2.memoryKiB, 8 * parallelism);
   const poolSize = positiveInt("poolSize", opts.poolSize ?? defaultPoolSize(), 1);
-  const pool = new WorkerPool(new URL("./argon2-worker.mjs", import.meta.url), poolSize);
+  const maxQueued = positiveInt("maxQueued", opts.maxQueued ?? QUEUE_PER_WORKER * poolSize, 0);
+  const nice = opts.workerNice ?? WORKER_NICE;
+  if (!Number.isInteger(nice) || nice < 0 || nice > 19) throw new RangeError("workerNice must be 0..19");
+  const pool = new WorkerPool(new URL("./argon2-worker.mjs", import.meta.url), poolSize, {
+    maxQueued,
+    workerData: { nice },
+  });
+  // A request that timed out no longer waits for its hash: drop it from the queue
+  // (the request answers 503 with nothing committed either way).
+  const run = <T>(msg: Record<string, unknown>) => pool.run<T>(msg, { signal: currentDeadline()?.signal });
 
   const isDefault =
     memoryKiB === DEFAULT_ARGON2.memoryKiB &&
@@ -129,7 +157,7 @@ export function createPasswordHasher(opts: PasswordHasherOptions = {}): Password
     const prepared = prepare(password);
     if (prepared === null)
       throw new RangeError(`password must be a string of at most ${MAX_PASSWORD_BYTES} bytes`);
-    return pool.run<string>({
+    return run<string>({
       op: "hash",
       password: prepared,
       memoryKiB,
@@ -143,7 +171,7 @@ export function createPasswordHasher(opts: PasswordHasherOptions = {}): Password
   const verify = async (phc: string, password: string): Promise<boolean> => {
     const prepared = prepare(password);
     if (prepared === null || parsePhc(phc) === null) return false;
-    return (await pool.run<boolean>({ op: "verify", phc, password: prepared })) === true;
+    return (await run<boolean>({ op: "verify", phc, password: prepared })) === true;
   };
 
   return {

@@ -3,6 +3,11 @@
  * at a time, FIFO queue. Workers start on demand, and an idle worker is unref'd
  * so an open pool never keeps a CLI process alive. A worker that crashes fails
  * only its own task and is replaced on the next dispatch.
+ *
+ * The queue is bounded: past `maxQueued` waiting tasks, `run` refuses at once
+ * with PoolBusyError (the caller answers 503 + Retry-After) instead of letting
+ * every caller wait longer than anyone will listen. A task whose `signal`
+ * aborts while it waits leaves the queue without costing a worker anything.
  */
 import { Worker } from "node:worker_threads";
 
@@ -11,12 +16,28 @@ export interface PoolStats {
   workers: number;
   busy: number;
   queued: number;
+  /** Tasks refused because the queue was full, since the pool opened. */
+  refused: number;
+}
+
+export interface PoolOptions {
+  /** Waiting tasks beyond which `run` refuses (default: unbounded). */
+  maxQueued?: number;
+  /** Passed to every worker as `workerData`. */
+  workerData?: unknown;
+}
+
+export interface RunOptions {
+  /** Aborting it while the task waits drops the task (rejects with the signal's reason). */
+  signal?: AbortSignal | undefined;
 }
 
 interface Task {
   msg: Record<string, unknown>;
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
 }
 
 interface Slot {
@@ -33,24 +54,65 @@ export class PoolClosedError extends Error {
   }
 }
 
+/** The queue is full: the work was refused without waiting. */
+export class PoolBusyError extends Error {
+  constructor(readonly queued: number) {
+    super(`worker pool is busy (${queued} tasks waiting)`);
+    this.name = "PoolBusyError";
+  }
+}
+
 export class WorkerPool {
   readonly #url: URL;
   readonly #size: number;
+  readonly #maxQueued: number;
+  readonly #workerData: unknown;
   readonly #slots: Slot[] = [];
   readonly #queue: Task[] = [];
   #nextId = 1;
   #closed = false;
+  #refused = 0;
 
-  constructor(url: URL, size: number) {
+  constructor(url: URL, size: number, opts: PoolOptions = {}) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError("pool size must be a positive integer");
+    const maxQueued = opts.maxQueued ?? Number.POSITIVE_INFINITY;
+    if (!(maxQueued === Number.POSITIVE_INFINITY || (Number.isInteger(maxQueued) && maxQueued >= 0))) {
+      throw new RangeError("maxQueued must be a non-negative integer");
+    }
     this.#url = url;
     this.#size = size;
+    this.#maxQueued = maxQueued;
+    this.#workerData = opts.workerData;
   }
 
-  run<T>(msg: Record<string, unknown>): Promise<T> {
+  run<T>(msg: Record<string, unknown>, opts: RunOptions = {}): Promise<T> {
     if (this.#closed) return Promise.reject(new PoolClosedError());
+    const { signal } = opts;
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    // Refuse only when the task would have to wait behind a full queue.
+    const idle = this.#slots.some((s) => !s.task) || this.#slots.length < this.#size;
+    if (!idle && this.#queue.length >= this.#maxQueued) {
+      this.#refused++;
+      return Promise.reject(new PoolBusyError(this.#queue.length));
+    }
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ msg, resolve: resolve as (v: unknown) => void, reject });
+      const task: Task = {
+        msg,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+        signal,
+        onAbort: undefined,
+      };
+      if (signal) {
+        task.onAbort = () => {
+          const index = this.#queue.indexOf(task);
+          if (index < 0) return; // already running: let it finish
+          this.#queue.splice(index, 1);
+          reject(abortReason(signal));
+        };
+        signal.addEventListener("abort", task.onAbort, { once: true });
+      }
+      this.#queue.push(task);
       this.#dispatch();
     });
   }
@@ -61,18 +123,19 @@ export class WorkerPool {
       workers: this.#slots.length,
       busy: this.#slots.filter((s) => s.task).length,
       queued: this.#queue.length,
+      refused: this.#refused,
     };
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const task of this.#queue.splice(0)) task.reject(new PoolClosedError());
+    for (const task of this.#queue.splice(0)) settle(task).reject(new PoolClosedError());
     const slots = this.#slots.splice(0);
     await Promise.all(
       slots.map(async (slot) => {
         slot.dead = true;
-        slot.task?.reject(new PoolClosedError());
+        if (slot.task) settle(slot.task).reject(new PoolClosedError());
         slot.task = undefined;
         await slot.worker.terminate();
       }),
@@ -87,6 +150,7 @@ export class WorkerPool {
         slot = this.#spawn();
       }
       const task = this.#queue.shift()!;
+      if (task.signal && task.onAbort) task.signal.removeEventListener("abort", task.onAbort);
       slot.task = task;
       slot.taskId = this.#nextId++;
       slot.worker.ref();
@@ -95,7 +159,8 @@ export class WorkerPool {
   }
 
   #spawn(): Slot {
-    const slot: Slot = { worker: new Worker(this.#url), task: undefined, taskId: 0, dead: false };
+    const worker = new Worker(this.#url, { workerData: this.#workerData });
+    const slot: Slot = { worker, task: undefined, taskId: 0, dead: false };
     slot.worker.on("message", (reply: { id: number; ok: boolean; result?: unknown; error?: string }) => {
       const task = slot.task;
       if (!task || reply.id !== slot.taskId) return;
@@ -120,4 +185,14 @@ export class WorkerPool {
     this.#slots.push(slot);
     return slot;
   }
+}
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error("aborted");
+}
+
+/** A task leaving the queue for good: its abort listener goes with it. */
+function settle(task: Task): Task {
+  if (task.signal && task.onAbort) task.signal.removeEventListener("abort", task.onAbort);
+  return task;
 }

@@ -12,6 +12,7 @@ import type { ZodError } from "zod";
 import { isDatabaseUnavailable } from "../../db/client.ts";
 import { DeadlineExceededError } from "../../db/deadline.ts";
 import { ConcurrencyError, EventValidationError } from "../../events/errors.ts";
+import { PoolBusyError } from "../crypto/worker-pool.ts";
 import type { AppEnv } from "./env.ts";
 
 export const ERROR_CODES = {
@@ -215,6 +216,14 @@ export function toAppError(err: unknown, c: Context<AppEnv>): AppError {
   }
   if (err instanceof DeadlineExceededError) {
     return new AppError("request_timeout", "The request ran out of time; nothing was changed", {
+      headers: { "Retry-After": String(RETRY_AFTER_SECONDS) },
+      cause: err,
+    });
+  }
+  // Every password hashing worker is busy and the queue is full (a login flood):
+  // refused at once, nothing changed, rather than waiting past the request timeout.
+  if (err instanceof PoolBusyError) {
+    return new AppError("service_unavailable", "Too many password checks are waiting; retry shortly", {
       headers: { "Retry-After": String(RETRY_AFTER_SECONDS) },
       cause: err,
     });
