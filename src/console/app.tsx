@@ -16,7 +16,7 @@ import { eventMetadata } from "../http/metadata.ts";
 import { revokeSessions } from "../sessions/commands.ts";
 import { sessionById } from "../sessions/session.ts";
 import { assetRoutes } from "./assets.ts";
-import { checkCsrf, csrfToken } from "./csrf.ts";
+import { checkCsrf, checkOrigin, csrfToken } from "./csrf.ts";
 import { type ConsoleContext, type ConsoleEnv, consoleRouter, form } from "./kit.ts";
 import { MessagePage } from "./pages/signin.tsx";
 import { authRoutes } from "./routes-auth.tsx";
@@ -45,6 +45,12 @@ export function consoleApp(appDeps: AppDeps) {
   r.route("/assets", assetRoutes());
   r.route("/", authRoutes(deps));
 
+  // Where a state-changing request comes from is checked before anything else:
+  // a cross-site post is refused whether or not the browser sent the cookie.
+  r.use("*", async (c, next) => {
+    if (c.req.method !== "GET" && c.req.method !== "HEAD") checkOrigin(c as never);
+    await next();
+  });
   const authenticate = requireAuth(deps, { tokenFrom: (c) => sessionToken(c, deps) });
   const signedIn: MiddlewareHandler<ConsoleEnv> = (c, next) =>
     authenticate(c as never, async () => {

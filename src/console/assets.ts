@@ -10,6 +10,7 @@ const FILES = {
   "console.css": "text/css; charset=utf-8",
   "console.js": "text/javascript; charset=utf-8",
   "tail.js": "text/javascript; charset=utf-8",
+  "refresh.js": "text/javascript; charset=utf-8",
 } as const;
 
 const cache = new Map<string, string>();

@@ -22,7 +22,7 @@ let send: Send;
 beforeAll(async () => {
   h = await identityHarness();
   app = createApp(h.deps, [securityFeature, identityFeature, accessFeature, consoleFeature]);
-  send = (path, init) => app.request(path, init, peer("192.0.2.10"));
+  send = async (path, init) => app.request(path, init, peer("192.0.2.10"));
 });
 afterAll(() => h?.close());
 
@@ -233,5 +233,25 @@ describe("console actions", () => {
     const res = await client.get("/console/users");
     expect(res.status).toBe(303);
     expect(res.location).toBe("/console/sign-in");
+  });
+
+  it("shows custody, governance and the ledger to the roles that read them", async () => {
+    const { client } = await admin();
+    for (const path of ["/console/custody", "/console/governance", "/console/ledger"]) {
+      const page = await client.get(path);
+      expect(page.status, path).toBe(200);
+    }
+    expect((await client.get("/console/ledger")).text).toContain("Sequencer lag");
+    const { client: v } = await viewer();
+    expect((await v.get("/console/custody")).status).toBe(200);
+    expect((await v.get("/console/ledger")).status).toBe(403);
+    expect((await v.get("/console")).text).not.toContain('href="/console/ledger"');
+    const address = email("auditor");
+    await registerAccount(h.deps, address, ["auditor"], PASSWORD);
+    const auditor = consoleClient(send);
+    expect((await auditor.signIn(address, PASSWORD)).location).toBe("/console");
+    const ledger = await auditor.get("/console/ledger");
+    expect(ledger.status).toBe(200);
+    expect(ledger.text).toContain("No checkpoint yet");
   });
 });

@@ -2,10 +2,9 @@
  * CSRF defence for every state-changing console form, in two independent layers:
  *
  * 1. Where the request comes from: a browser's `Sec-Fetch-Site` must be
- *    `same-origin` (or absent: no browser sends that header), and an `Origin`
- *    header, when present, must be this server's own origin. A sibling site on
- *    the same registrable domain (same-site, so SameSite cookies still travel)
- *    is refused here.
+ *    `same-origin`; without it, an `Origin` header must name this host. A
+ *    sibling site on the same registrable domain (same-site, so SameSite
+ *    cookies still travel) is refused here.
  * 2. A synchroniser token bound to the session: HMAC-SHA-256 of the session id
  *    under a key derived from ENCRYPTION_KEY (HKDF, its own label). It is in
  *    every form and compared in constant time; without the key it cannot be
@@ -51,10 +50,19 @@ export async function csrfToken(deps: AppDeps, sessionId: string): Promise<strin
 
 const refused = (why: string) => new AppError("forbidden", `Refused: ${why}`);
 
-/** Layer 1: the request must come from a page of this origin. */
+/**
+ * Layer 1: the request must come from a page of this origin. `Sec-Fetch-Site`
+ * is set by the browser and cannot be changed by a page, so where it is sent
+ * it decides. Without it (older browsers), an `Origin` must name this host; the
+ * console's `Referrer-Policy: no-referrer` makes browsers send `Origin: null`
+ * on form posts, so `null` is accepted only together with `same-origin`.
+ */
 export function checkOrigin(c: Context<AppEnv>): void {
   const site = c.req.header("Sec-Fetch-Site");
-  if (site !== undefined && site !== "same-origin") throw refused("the form was not sent from this console");
+  if (site !== undefined) {
+    if (site !== "same-origin") throw refused("the form was not sent from this console");
+    return;
+  }
   const origin = c.req.header("Origin");
   // Host, not scheme: behind a TLS-terminating proxy the request URL says http.
   const host = c.req.header("Host") ?? new URL(c.req.url).host;

@@ -42,7 +42,7 @@ export async function enrollTotp(
     const res = await send(path, {
       method: "POST",
       headers: {
-        "Content-Type": "application/json",
+        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
         ...(token ? { Authorization: `Bearer ${token}` } : {}),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -80,6 +80,8 @@ export function consoleClient(send: Send, opts: { origin?: string } = {}) {
       headers["Sec-Fetch-Site"] ??= "same-origin";
       if (opts.origin) headers.Origin ??= opts.origin;
     }
+    // An empty value means: leave the header out (as a browser without it would).
+    for (const [k, v] of Object.entries(headers)) if (v === "") delete headers[k];
     const res = await send(path, {
       method,
       headers: o.form ? { ...headers, "Content-Type": "application/x-www-form-urlencoded" } : headers,

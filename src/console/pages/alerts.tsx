@@ -39,7 +39,7 @@ export function AlertsPage(props: { view: View; alerts: AlertRow[]; status: stri
         <p>No alerts.</p>
       ) : (
         <div class="table-wrap">
-          <table>
+          <table class="rows">
             <caption class="muted">Newest first, at most 100</caption>
             <thead>
               <tr>

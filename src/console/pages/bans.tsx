@@ -19,7 +19,7 @@ export function BansPage(props: { view: View; bans: BanRow[] }) {
         <p>No address is banned.</p>
       ) : (
         <div class="table-wrap">
-          <table>
+          <table class="rows">
             <thead>
               <tr>
                 <th scope="col">Address</th>
