@@ -132,15 +132,15 @@ describe.skipIf(!hasChromium)("the console in Chromium (skipped without /usr/bin
       });
       expect(res.status).toBe(401);
     }
-    const failedHour = () => page.locator('[data-series="failed"] [data-window="hour"]').innerText();
-    await eventually(page, async () => Number.parseInt(await failedHour(), 10) >= 6);
+    const failedHour = () => page.locator('[data-series="failed"] [data-window="hour"]').textContent();
+    await eventually(page, async () => Number.parseInt((await failedHour()) ?? "", 10) >= 6);
     await shoot(page, "overview");
 
     // The live tail: new failures from another address arrive over SSE without a reload.
     await page.getByRole("link", { name: "Live tail" }).click();
     await page.getByLabel("Event types (comma-separated)").fill("LoginFailed");
     await page.getByRole("button", { name: "Apply" }).click();
-    await expect.poll(() => page.locator("#tail-status").innerText()).toContain("Live");
+    await expect.poll(() => page.locator("#tail-status").textContent()).toContain("Live");
     await fromIp("198.51.100.77", "/v1/auth/login", { email: "nobody@example.com", password: "Summer2026!" });
     await page.locator("#tail-rows tr", { hasText: "198.51.100.77" }).first().waitFor({ timeout: 15_000 });
     expect(await page.locator("#tail-rows tr", { hasText: "203.0.113.66" }).count()).toBeGreaterThanOrEqual(
@@ -155,9 +155,9 @@ describe.skipIf(!hasChromium)("the console in Chromium (skipped without /usr/bin
     await shoot(page, "alerts");
     await alertRow.getByLabel("Reason").first().fill("known pen test, ticket SEC-42");
     await alertRow.getByRole("button", { name: "Acknowledge" }).click();
-    await expect.poll(() => page.locator(".notice").innerText()).toBe("Alert acknowledged.");
+    await expect.poll(() => page.locator(".notice").textContent()).toBe("Alert acknowledged.");
     await page.goto(`${server.base}/console/alerts?status=acknowledged`);
-    expect(await page.locator('tr[data-rule="credential_stuffing"] [data-status]').innerText()).toBe(
+    expect(await page.locator('tr[data-rule="credential_stuffing"] [data-status]').textContent()).toBe(
       "acknowledged",
     );
 
@@ -173,12 +173,12 @@ describe.skipIf(!hasChromium)("the console in Chromium (skipped without /usr/bin
     await page.getByRole("button", { name: "Search" }).click();
     await shoot(page, "users");
     await page.getByRole("link", { name: "locked@example.com" }).click();
-    expect(await page.locator("[data-lockout]").innerText()).toContain("locked until");
+    expect(await page.locator("[data-lockout]").textContent()).toContain("locked until");
     await shoot(page, "user");
     await page.locator("#unlock-reason").fill("verified by phone");
     await page.getByRole("button", { name: "Unlock" }).click();
-    await expect.poll(() => page.locator(".notice").innerText()).toBe("User unlocked.");
-    expect(await page.locator("[data-lockout]").innerText()).toContain("not locked");
+    await expect.poll(() => page.locator(".notice").textContent()).toBe("User unlocked.");
+    expect(await page.locator("[data-lockout]").textContent()).toContain("not locked");
 
     // Lift a ban.
     const banned = "203.0.113.99";
@@ -211,7 +211,7 @@ describe.skipIf(!hasChromium)("the console in Chromium (skipped without /usr/bin
     await shoot(page, "bans");
     await banRow.getByLabel("Reason").fill("office NAT, not an attacker");
     await banRow.getByRole("button", { name: "Lift ban" }).click();
-    await expect.poll(() => page.locator(".notice").innerText()).toBe("Ban lifted.");
+    await expect.poll(() => page.locator(".notice").textContent()).toBe("Ban lifted.");
     expect(await banRow.count()).toBe(0);
 
     // A cross-site form post (another origin, even one the SameSite cookie still reaches) is refused.
@@ -230,7 +230,7 @@ describe.skipIf(!hasChromium)("the console in Chromium (skipped without /usr/bin
     expect((await refused).status()).toBe(403);
     await evil.close();
     await page.goto(`${server.base}/console/users/${ids.victim}`);
-    expect(await page.locator("[data-status]").innerText()).toBe("active");
+    expect(await page.locator("[data-status]").textContent()).toBe("active");
 
     // A viewer: every page, no action button, and a forged post answered 403.
     const viewerContext = await browser.newContext({ viewport: DESKTOP });
@@ -269,7 +269,11 @@ describe.skipIf(!hasChromium)("the console in Chromium (skipped without /usr/bin
     await eventually(page, async () => (await page.locator("[data-tree-size]").count()) > 0);
     await page.getByRole("button", { name: "Export the whole ledger" }).click();
     const exportRow = page.locator("tr[data-export]").first();
-    await eventually(page, async () => (await exportRow.innerText()).includes("completed 100%"), 60_000);
+    await eventually(
+      page,
+      async () => ((await exportRow.textContent()) ?? "").includes("completed 100%"),
+      60_000,
+    );
     await shoot(page, "ledger");
 
     // Revoked (here by an admin command, as from another console or the API): out on the next click.

@@ -2,6 +2,6 @@
 // Destructive actions ask for confirmation (buttons with data-confirm).
 document.addEventListener("submit", (event) => {
   const button = event.submitter;
-  const message = button && button.getAttribute("data-confirm");
+  const message = button?.getAttribute("data-confirm");
   if (message && !window.confirm(message)) event.preventDefault();
 });

@@ -92,7 +92,11 @@ export function ActionForm(props: {
           />
         </span>
       )}
-      <button type="submit" class={props.danger ? "danger" : undefined}>
+      <button
+        type="submit"
+        class={props.danger ? "danger" : undefined}
+        data-confirm={props.danger ? `${props.label}: are you sure?` : undefined}
+      >
         {props.label}
       </button>
     </form>
