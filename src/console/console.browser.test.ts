@@ -153,7 +153,7 @@ describe.skipIf(!hasChromium)("the console in Chromium (skipped without /usr/bin
     const alertRow = page.locator('tr[data-rule="credential_stuffing"]');
     await eventually(page, async () => (await alertRow.count()) > 0);
     await shoot(page, "alerts");
-    await alertRow.getByLabel("Reason").first().fill("known pen test, ticket SEC-42");
+    await alertRow.getByLabel("Reason to acknowledge").fill("known pen test, ticket SEC-42");
     await alertRow.getByRole("button", { name: "Acknowledge" }).click();
     await expect.poll(() => page.locator(".notice").textContent()).toBe("Alert acknowledged.");
     await page.goto(`${server.base}/console/alerts?status=acknowledged`);
@@ -209,7 +209,7 @@ describe.skipIf(!hasChromium)("the console in Chromium (skipped without /usr/bin
     const banRow = page.locator(`tr[data-ban="${banned}"]`);
     expect(await banRow.count()).toBe(1);
     await shoot(page, "bans");
-    await banRow.getByLabel("Reason").fill("office NAT, not an attacker");
+    await banRow.getByLabel("Reason to lift ban").fill("office NAT, not an attacker");
     await banRow.getByRole("button", { name: "Lift ban" }).click();
     await expect.poll(() => page.locator(".notice").textContent()).toBe("Ban lifted.");
     expect(await banRow.count()).toBe(0);

@@ -7,11 +7,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { accessFeature } from "../access/feature.ts";
 import { type App, createApp } from "../app.ts";
+import type { AuthDeps } from "../auth/deps.ts";
 import { peer } from "../http/test-app.ts";
 import { identityFeature } from "../identity/feature.ts";
 import { type IdentityHarness, identityHarness, PASSWORD } from "../identity/testing.ts";
 import { securityFeature } from "../security/feature.ts";
 import { consoleFeature } from "./feature.ts";
+import { cookieNames, secure } from "./session.ts";
 import { consoleClient, enrollTotp, registerAccount, type Send } from "./testing.ts";
 
 let h: IdentityHarness;
@@ -23,7 +25,7 @@ beforeAll(async () => {
   h = await identityHarness();
   app = createApp(h.deps, [securityFeature, identityFeature, accessFeature, consoleFeature]);
   send = async (path, init) => app.request(path, init, peer("192.0.2.10"));
-});
+}, 180_000);
 afterAll(() => h?.close());
 
 let n = 0;
@@ -253,5 +255,33 @@ describe("console actions", () => {
     const ledger = await auditor.get("/console/ledger");
     expect(ledger.status).toBe(200);
     expect(ledger.text).toContain("No checkpoint yet");
+  });
+
+  it("renews the access token of a session still in use, keeping the same session", async () => {
+    const { client } = await admin();
+    const before = client.jar.get("__Host-vigil-console");
+    h.clock.advance(60);
+    await client.get("/console");
+    expect(client.jar.get("__Host-vigil-console")).toBe(before); // plenty of life left: no new cookie
+    h.clock.advance(h.deps.config.auth.accessTokenTtlSeconds * 0.7);
+    const page = await client.get("/console/users");
+    expect(page.status).toBe(200);
+    const after = client.jar.get("__Host-vigil-console");
+    expect(after).not.toBe(before);
+    const sid = (t: string) => JSON.parse(atob(t.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/"))).sid;
+    expect(sid(after!)).toBe(sid(before!));
+    expect((await client.get("/console/users")).status).toBe(200);
+  });
+});
+
+describe("console cookies by environment", () => {
+  it("drops Secure and the __Host- prefix only in development", () => {
+    const deps = (env: string) => ({ config: { env } }) as unknown as AuthDeps;
+    expect(cookieNames(deps("development"))).toEqual({ session: "vigil-console", mfa: "vigil-console-mfa" });
+    expect(secure(deps("development"))).toBe(false);
+    for (const env of ["test", "production"]) {
+      expect(cookieNames(deps(env)).session).toBe("__Host-vigil-console");
+      expect(secure(deps(env))).toBe(true);
+    }
   });
 });

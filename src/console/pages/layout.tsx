@@ -81,7 +81,9 @@ export function ActionForm(props: {
       {props.children}
       {reason === "none" ? null : (
         <span class="field">
-          <label for={`${props.id}-reason`}>{reason === "required" ? "Reason" : "Note (optional)"}</label>
+          <label for={`${props.id}-reason`}>
+            {reason === "required" ? `Reason to ${props.label.toLowerCase()}` : "Note (optional)"}
+          </label>
           <input
             id={`${props.id}-reason`}
             name="reason"

@@ -26,15 +26,15 @@ export function TailPage(props: { view: View; filter: TailFilter; rows: TailRow[
       <form method="get" action="/console/tail" class="filters">
         <span class="field">
           <label for="f-type">Event types (comma-separated)</label>
-          <input id="f-type" name="type" value={f.types.join(",")} placeholder="LoginFailed,AccountLocked" />
+          <input id="f-type" name="type" value={f.types.join(",")} placeholder="e.g. LoginFailed,AccountLocked" />
         </span>
         <span class="field">
           <label for="f-actor">Actor</label>
-          <input id="f-actor" name="actor" value={f.actor} placeholder="anonymous" />
+          <input id="f-actor" name="actor" value={f.actor} placeholder="e.g. anonymous" />
         </span>
         <span class="field">
           <label for="f-ip">IP address</label>
-          <input id="f-ip" name="ip" value={f.ip} placeholder="203.0.113.9" />
+          <input id="f-ip" name="ip" value={f.ip} placeholder="e.g. 203.0.113.9" />
         </span>
         <button type="submit">Apply</button>
       </form>
