@@ -62,6 +62,7 @@ describe("console pages", () => {
     expect(csp).not.toContain("unsafe-inline");
     expect(csp).toContain("frame-ancestors 'none'");
     const html = await a.text();
+    expect(html.startsWith("<!doctype html><html lang=\"en\">")).toBe(true);
     const scripts = [...html.matchAll(/<script([^>]*)>/g)].map((m) => m[1]!);
     expect(scripts.length).toBeGreaterThan(0);
     for (const s of scripts) {
@@ -255,6 +256,42 @@ describe("console actions", () => {
     const ledger = await auditor.get("/console/ledger");
     expect(ledger.status).toBe(200);
     expect(ledger.text).toContain("No checkpoint yet");
+  });
+
+  it("streams new events to the live tail, filtered, and ends the stream once the session is revoked", async () => {
+    const { client, id } = await admin();
+    const cookie = [...client.jar].map(([k, v]) => `${k}=${v}`).join("; ");
+    const res = await send("/console/tail/stream?type=LoginFailed", { headers: { Cookie: cookie } });
+    expect(res.headers.get("Content-Type")).toContain("text/event-stream");
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let seen = "";
+    const until = async (text: string) => {
+      const deadline = Date.now() + 20_000;
+      while (!seen.includes(text)) {
+        if (Date.now() > deadline) throw new Error(`no "${text}" in: ${seen}`);
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`stream ended before "${text}": ${seen}`);
+        seen += value;
+      }
+    };
+    await send("/v1/auth/login", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ email: "tail-probe@example.com", password: "not the password" }),
+    });
+    await until('"type":"LoginFailed"');
+    expect(seen).not.toContain('"type":"LoginSucceeded"');
+    const { revokeUserSessions } = await import("../admin/commands.ts");
+    await revokeUserSessions(h.deps, id, {
+      actor: "system:test",
+      ip: null,
+      userAgent: null,
+      requestId: null,
+      correlationId: null,
+      causationId: null,
+    });
+    await until("event: ended");
+    await reader.cancel();
   });
 
   it("renews the access token of a session still in use, keeping the same session", async () => {

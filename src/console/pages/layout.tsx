@@ -4,24 +4,28 @@
  * Vigil (src/console/assets.ts); the script tag carries the response's nonce.
  * No inline script and no style attribute anywhere: the CSP allows neither.
  */
+import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import type { View } from "../view.ts";
 
 export function Document(props: { title: string; nonce: string; children: Child; scripts?: string[] }) {
   return (
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
-        <title>{`${props.title} · Vigil console`}</title>
-        <link rel="stylesheet" href="/console/assets/console.css" />
-        {(props.scripts ?? ["console.js"]).map((s) => (
-          <script nonce={props.nonce} src={`/console/assets/${s}`} defer />
-        ))}
-      </head>
-      <body>{props.children}</body>
-    </html>
+    <>
+      {raw("<!doctype html>")}
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <meta name="referrer" content="no-referrer" />
+          <title>{`${props.title} · Vigil console`}</title>
+          <link rel="stylesheet" href="/console/assets/console.css" />
+          {(props.scripts ?? ["console.js"]).map((s) => (
+            <script nonce={props.nonce} src={`/console/assets/${s}`} defer />
+          ))}
+        </head>
+        <body>{props.children}</body>
+      </html>
+    </>
   );
 }
 
