@@ -26,7 +26,12 @@ export function TailPage(props: { view: View; filter: TailFilter; rows: TailRow[
       <form method="get" action="/console/tail" class="filters">
         <span class="field">
           <label for="f-type">Event types (comma-separated)</label>
-          <input id="f-type" name="type" value={f.types.join(",")} placeholder="e.g. LoginFailed,AccountLocked" />
+          <input
+            id="f-type"
+            name="type"
+            value={f.types.join(",")}
+            placeholder="e.g. LoginFailed,AccountLocked"
+          />
         </span>
         <span class="field">
           <label for="f-actor">Actor</label>
