@@ -10,6 +10,7 @@ import { accessFeature } from "./access/feature.ts";
 import type { AppDeps, Feature } from "./app.ts";
 import { exportJobRoutes, exportsFeature, exportsJobHandlers } from "./audit/exports/feature.ts";
 import { auditFeature } from "./audit/feature.ts";
+import { consoleFeature } from "./console/feature.ts";
 import { custodyFeature } from "./custody/feature.ts";
 import { custodyJobHandlers, custodyJobRoutes } from "./custody/jobs.ts";
 import { custodySocketFeature } from "./custody/ws/route.ts";
@@ -32,6 +33,7 @@ export const features: Feature[] = [
   auditFeature,
   exportsFeature,
   pagesFeature,
+  consoleFeature,
 ];
 
 /** Event → job routes the features contribute (emails, alerts); see workers/dispatcher.ts. */

@@ -28,7 +28,13 @@ describe("permission matrix", () => {
     expect(PERMISSIONS["security:read"]).toEqual(["admin"]);
     expect(PERMISSIONS["admin:users:write"]).toEqual(["admin"]);
     const viewerCan = (Object.keys(PERMISSIONS) as Permission[]).filter((p) => hasPermission(["viewer"], p));
-    expect(viewerCan).toEqual(["self:read", "account:security", "custody:read", "governance:read"]);
+    expect(viewerCan).toEqual([
+      "self:read",
+      "account:security",
+      "custody:read",
+      "governance:read",
+      "console:read",
+    ]);
     expect(viewerCan.every((p) => p.endsWith(":read") || p === "account:security")).toBe(true);
   });
 

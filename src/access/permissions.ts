@@ -51,6 +51,8 @@ export const PERMISSIONS = {
   "audit:read": ["auditor", "admin"],
   /** Audit: compliance exports. */
   "audit:export": ["auditor", "admin"],
+  /** The security console's read-only pages (src/console): actions there need the API's own permissions. */
+  "console:read": ["viewer", "auditor", "admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -43,6 +43,12 @@ export interface RequireAuthOptions {
    * (requirePermission), which is where a key's scopes are applied.
    */
   apiKeys?: boolean;
+  /**
+   * Where the access token comes from instead of the Authorization header: the
+   * console (src/console/session.ts) reads it from its cookie. API keys are
+   * then never accepted; every other check is the same.
+   */
+  tokenFrom?: (c: Parameters<MiddlewareHandler<AppEnv>>[0]) => string | undefined;
 }
 
 export function requireAuth(appDeps: AppDeps, opts: RequireAuthOptions = {}): MiddlewareHandler<AppEnv> {
@@ -70,6 +76,11 @@ export function requireAuth(appDeps: AppDeps, opts: RequireAuthOptions = {}): Mi
   }
 
   return async (c, next) => {
+    if (opts.tokenFrom) {
+      const token = opts.tokenFrom(c);
+      if (!token) throw new AppError("unauthorized", "Sign in first");
+      return authenticate(token, c, next);
+    }
     const header = c.req.header("Authorization");
     const match = header ? /^Bearer[ ]+([^\s]+)\s*$/i.exec(header) : null;
     const xApiKey = c.req.header("X-API-Key");
@@ -90,7 +101,14 @@ export function requireAuth(appDeps: AppDeps, opts: RequireAuthOptions = {}): Mi
         headers: { "WWW-Authenticate": CHALLENGE },
       });
     }
-    const token = match[1]!;
+    return authenticate(match[1]!, c, next);
+  };
+
+  async function authenticate(
+    token: string,
+    c: Parameters<MiddlewareHandler<AppEnv>>[0],
+    next: Parameters<MiddlewareHandler<AppEnv>>[1],
+  ): Promise<void> {
     let claims = verified.get(token, deps.clock.now());
     if (!claims) claims = await verify(token, c);
     const principal = await principals.get(claims.sub);
@@ -114,7 +132,7 @@ export function requireAuth(appDeps: AppDeps, opts: RequireAuthOptions = {}): Mi
       needsSecondFactor: deps.config.adminRequireMfa && !principal.mfaEnabled,
     });
     await next();
-  };
+  }
 }
 
 const revoked = () =>
