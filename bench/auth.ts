@@ -23,7 +23,7 @@
  * (default 400), BENCH_AUTH_CLIENTS (default 16), BENCH_CONNECTIONS (me/hello,
  * default 32), BENCH_AUTH_ME_RATE (req/s during phase 3, default 500),
  * BENCH_AUTH_HASH_WORKERS (hash pool size; default one per core),
- * BENCH_AUTH_HASH_NICE (hash threads' niceness 0..19; default 19).
+ * BENCH_AUTH_HASH_NICE (hash threads' niceness 0..19; default 10).
  */
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
@@ -162,7 +162,7 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
   const clock = { now: () => new Date() };
   const store = await appStore(ctx.db, config, clock);
   // Default argon2id parameters, pool size (one worker per core) and worker priority
-  // (nice 19): what production runs. The knobs are for comparing pool set-ups.
+  // (WORKER_NICE): what production runs. The knobs are for comparing pool set-ups.
   const hashWorkers = envNumber("BENCH_AUTH_HASH_WORKERS", 0);
   const hashNice = envNumber("BENCH_AUTH_HASH_NICE", -1);
   const auth = await createAuthServices({

@@ -109,9 +109,10 @@ describe("loadConfig", () => {
       passwordHashWorkers: undefined,
       passwordHashQueue: undefined,
     });
-    const c = loadConfig({ PASSWORD_HASH_WORKERS: "3", PASSWORD_HASH_QUEUE: "0" });
+    const c = loadConfig({ PASSWORD_HASH_WORKERS: "3", PASSWORD_HASH_QUEUE: "0", PASSWORD_HASH_NICE: "19" });
     expect(c.auth.passwordHashWorkers).toBe(3);
     expect(c.auth.passwordHashQueue).toBe(0);
+    expect(c.auth.passwordHashNice).toBe(19);
   });
 
   it("refuses a password hash pool that is not a whole number in range, saying which", () => {
@@ -125,6 +126,9 @@ describe("loadConfig", () => {
         "PASSWORD_HASH_QUEUE: must be a whole number from 0 to 100000",
       ]);
     }
+    expect(problemsOf({ PASSWORD_HASH_NICE: "20" })).toEqual([
+      "PASSWORD_HASH_NICE: must be a whole number from 0 to 19",
+    ]);
   });
 
   it("is silent by default under test", () => {

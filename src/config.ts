@@ -173,6 +173,8 @@ export interface AuthConfig {
   passwordHashWorkers: number | undefined;
   /** Hashes that may wait for a worker before logins are refused with 503 (PASSWORD_HASH_QUEUE); undefined: 32 per worker. */
   passwordHashQueue: number | undefined;
+  /** Niceness of the hashing threads, 0..19 (PASSWORD_HASH_NICE); undefined: 10. */
+  passwordHashNice: number | undefined;
 }
 
 export class ConfigError extends Error {
@@ -276,6 +278,7 @@ const schema = z.object({
   PASSWORD_RESET_TTL_MINUTES: intIn(5, 24 * 60, 60),
   PASSWORD_HASH_WORKERS: optionalIntIn(1, 256),
   PASSWORD_HASH_QUEUE: optionalIntIn(0, 100_000),
+  PASSWORD_HASH_NICE: optionalIntIn(0, 19),
   PUBLIC_URL: url(["http:", "https:"]),
   VERIFY_URL_TEMPLATE: linkTemplate,
   RESET_URL_TEMPLATE: linkTemplate,
@@ -466,6 +469,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       resetUrlTemplate: e.RESET_URL_TEMPLATE ?? `${publicUrl}/reset-password?token={token}`,
       passwordHashWorkers: e.PASSWORD_HASH_WORKERS,
       passwordHashQueue: e.PASSWORD_HASH_QUEUE,
+      passwordHashNice: e.PASSWORD_HASH_NICE,
     },
     rateLimit: {
       enabled: e.RATE_LIMITS_ENABLED,

@@ -125,6 +125,7 @@ export async function createAuthServices(opts: AuthServicesOptions): Promise<Aut
   const passwords = createPasswordHasher({
     poolSize: config.auth.passwordHashWorkers,
     maxQueued: config.auth.passwordHashQueue,
+    ...(config.auth.passwordHashNice === undefined ? {} : { workerNice: config.auth.passwordHashNice }),
     ...opts.passwordOptions,
   });
   return {

@@ -92,9 +92,9 @@ export function parsePhc(phc: string): ParsedPhc | null {
 }
 
 /**
- * One worker per core. The workers run at the lowest CPU priority (WORKER_NICE),
+ * One worker per core. The workers run at a lower CPU priority (WORKER_NICE),
  * so the event loop, Postgres and Redis are scheduled first whenever they have
- * work and hashing takes what is left: every core hashes under a login flood,
+ * work and hashing takes most of what is left: every core hashes under a login flood,
  * and requests that need no hash (session checks) are not queued behind it.
  * (Before, one core was kept free instead: with workers at normal priority, all
  * cores hashing starved request handling; see docs/benchmarks.md.)
@@ -109,8 +109,13 @@ export function defaultPoolSize(): number {
   return Math.max(1, cores);
 }
 
-/** Niceness of the hashing threads: the lowest priority Linux has. */
-export const WORKER_NICE = 19;
+/**
+ * Niceness of the hashing threads (PASSWORD_HASH_NICE). 10 rather than 19: a
+ * waking event loop still preempts them at once, and under other sustained
+ * CPU work in the process (jobs, an export) hashing keeps about a tenth of a
+ * core instead of starving (at 19 it got under 2%, and logins timed out).
+ */
+export const WORKER_NICE = 10;
 /**
  * Waiting hashes per worker before new ones are refused with 503. A verification
  * takes tens of milliseconds, so 32 per worker is a wait of a second or two:
