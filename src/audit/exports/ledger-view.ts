@@ -70,11 +70,13 @@ export function ledgerView(opts: {
       let next = from;
       while (next < to) {
         const rows = await db.query<Row>(
-          // Joined on the log's primary key, a bounded slice of positions at a time: the
-          // planner then walks both indexes instead of hashing the whole log per batch.
+          // Joined on the log's unique read-order key (tx_id, id), a bounded slice of
+          // positions at a time: the planner then walks both indexes. (`id` alone has
+          // no index since the stream key became the primary key: joined on it, each
+          // batch scanned and hashed the whole log.)
           `SELECT l.position, e.stream_id, e.stream_version, e.event_id::text AS event_id, e.type, e.schema_version,
                   e.data, e.metadata, e.recorded_at, e.prev_hash, e.hash
-             FROM ledger_entries l JOIN events e ON e.id = l.log_id
+             FROM ledger_entries l JOIN events e ON e.tx_id = l.log_tx_id AND e.id = l.log_id
             WHERE l.position >= $1 AND l.position < $2
             ORDER BY l.position`,
           [next, Math.min(to, next + batch)],
