@@ -13,10 +13,11 @@ import { appendOne, createAppendCombiner } from "./combiner.ts";
 import { canonicalEnvelope, GENESIS_HASH } from "./envelope.ts";
 import { ConcurrencyError } from "./errors.ts";
 import { createEventStore, type EventStore } from "./store.ts";
+import type { AppendResult } from "./types.ts";
 import { verifyChains } from "./verify.ts";
 
 const settled = <T>(ps: Promise<T>[]) => Promise.allSettled(ps);
-const txOf = (r: PromiseSettledResult<{ events: { position: { txId: string } }[] }>) =>
+const txOf = (r: PromiseSettledResult<AppendResult>) =>
   r.status === "fulfilled" ? r.value.events[0]!.position.txId : undefined;
 
 describe.each(dbCases())("write combiner on $name", ({ make }) => {
