@@ -2,7 +2,8 @@
  * The event log on real Postgres, each figure beside a raw-SQL baseline measured
  * in the same run:
  *   1. single-event appends/s, BENCH_WRITERS writers on their own streams, vs
- *      autocommit single-row INSERTs/s into a plain table;
+ *      autocommit single-row INSERTs/s into a plain table; and the same appends
+ *      with the write combiner off (events/combiner.ts), for what it adds;
  *   2. batched appends (100 events each), events/s, vs 100-row INSERTs, rows/s,
  *      both with BENCH_BATCH_WRITERS writers;
  *   3. full replay through store.readAll into an in-memory fold over at least
@@ -77,13 +78,14 @@ function describe(m: Measure, unit: string): string {
 async function run(ctx: BenchContext): Promise<ResultRow[]> {
   const { db, log } = ctx;
   const store = createEventStore({ db, catalog: createCatalog() });
+  const uncombined = createEventStore({ db, catalog: createCatalog(), combine: false });
   await db.query(
     "CREATE TABLE bench_raw (id bigserial PRIMARY KEY, stream text NOT NULL, data jsonb NOT NULL)",
   );
   const timedPhase = { workers: ctx.writers, seconds: ctx.seconds, warmupSeconds: ctx.warmupSeconds };
 
   /** A writer's own streams, appended to with exact expected versions. */
-  const streamsOf = (phase: string, writers: number) => {
+  const streamsOf = (phase: string, writers: number, via = store) => {
     const state = Array.from({ length: writers }, () => ({ stream: 0, version: 0 }));
     return async (w: number, events: readonly NewEvent[]) => {
       const s = state[w]!;
@@ -92,7 +94,7 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
         s.version = 0;
       }
       const id = `bench-${phase}.${w}.${s.stream}`;
-      const r = await store.append(id, s.version === 0 ? "no_stream" : s.version, events, META);
+      const r = await via.append(id, s.version === 0 ? "no_stream" : s.version, events, META);
       s.version = r.version;
       return events.length;
     };
@@ -116,6 +118,9 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
     },
   });
   log(`    raw INSERT x1:   ${describe(raw1, "rows")}`);
+  const alone = streamsOf("alone", ctx.writers, uncombined);
+  const appendsAlone = await runFor({ ...timedPhase, op: (w) => alone(w, one) });
+  log(`    store.append x1, combiner off: ${describe(appendsAlone, "appends")}`);
 
   // 2. 100-event appends vs 100-row INSERTs.
   const batchWriters = envNumber("BENCH_BATCH_WRITERS", 4);
@@ -215,6 +220,13 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
       baseline: { name: "INSERT x1/s", value: raw1.opsPerSec },
       target: { min: 8000, ratio: 0.8 },
       note: `p50/p99 ${fmtMs(appends1.p50Ms)}/${fmtMs(appends1.p99Ms)} vs raw ${fmtMs(raw1.p50Ms)}/${fmtMs(raw1.p99Ms)}`,
+    },
+    {
+      name: `append x1, combiner off, ${ctx.writers} writers`,
+      value: appendsAlone.opsPerSec,
+      unit: "appends/s",
+      baseline: { name: "INSERT x1/s", value: raw1.opsPerSec },
+      note: `each append its own statement and commit; p50/p99 ${fmtMs(appendsAlone.p50Ms)}/${fmtMs(appendsAlone.p99Ms)}`,
     },
     {
       name: `append x${BATCH}, ${batchWriters} writers`,

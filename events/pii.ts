@@ -20,6 +20,8 @@ import type { StoredEvent } from "./types.ts";
 
 export const ERASED = "[erased]";
 const PREFIX = "pii:";
+/** How every sealed value starts (exports look for it in raw JSON text before parsing). */
+export const SEALED_PREFIX = PREFIX;
 const SUBJECT = /^[a-z]+-[0-9a-f-]{36}$/;
 const DATA_KEY_ID = "d";
 const CACHE_MS = 5 * 60_000;

@@ -3,14 +3,22 @@
  * chain, read a stream, and read the whole log gap-free in commit-safe order.
  *
  * Append is one call of the SQL function `vigil_append` (db/migrations/0001):
- * one round trip when no inline projection cares about the events, otherwise a
- * short transaction that also runs those projections.
+ * one statement when no inline projection cares about the events (concurrent
+ * ones of other streams share it and its commit: events/combiner.ts), otherwise
+ * a short transaction that also runs those projections.
  */
 import type { Db, Sql } from "../db/client.ts";
 import { pgCode } from "../db/client.ts";
 import { atCommitPoint } from "../db/deadline.ts";
 import type { Projection } from "../projections/types.ts";
 import { type Catalog, metadataSchema } from "./catalog/catalog.ts";
+import {
+  type AppendRow,
+  appendOne,
+  type CombinedAppend,
+  type CombinerOptions,
+  createAppendCombiner,
+} from "./combiner.ts";
 import { canonicalEnvelope } from "./envelope.ts";
 import { ConcurrencyError, EventValidationError } from "./errors.ts";
 import { uuidv7 } from "./ids.ts";
@@ -34,6 +42,8 @@ export interface EventStoreOptions {
   pii?: PiiCipher;
   now?: () => Date;
   newId?: () => string;
+  /** The write combiner's limits (events/combiner.ts); `false` sends every append on its own. */
+  combine?: CombinerOptions | false;
 }
 
 export interface ReadAllOptions {
@@ -100,6 +110,10 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
   const now = opts.now ?? (() => new Date());
   const newId = opts.newId ?? (() => uuidv7());
   const inline = opts.inline ?? [];
+  const combiner =
+    opts.combine === false
+      ? { append: (a: CombinedAppend) => appendOne(db, a) }
+      : createAppendCombiner(db, opts.combine);
 
   const toStored = (r: EventRow) => toStoredEvent(catalog, r);
 
@@ -150,14 +164,14 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
   const open = (sql: Sql, events: StoredEvent[], sealed?: boolean) =>
     opts.pii && !sealed ? opts.pii.open(sql, events) : events;
 
-  /** Validates, builds the canonical envelopes, and calls vigil_append once. */
-  async function appendOnce(
+  /** Validates and builds the canonical envelopes (and the events as they will read back). */
+  async function prepare(
     sql: Sql,
     streamId: string,
     base: number,
     events: readonly NewEvent[],
     metadata: EventMetadata,
-  ): Promise<AppendResult> {
+  ): Promise<{ canon: string[]; stored: StoredEvent[] }> {
     const recordedAt = now();
     const iso = recordedAt.toISOString();
     const stored: StoredEvent[] = [];
@@ -189,16 +203,29 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
         recordedAt,
       });
     }
-    let row: { ids: number[]; tx_id: string; version: number; head_hash: Uint8Array } | undefined;
+    return { canon, stored };
+  }
+
+  /**
+   * Validates, builds the canonical envelopes, and writes them with one call of
+   * vigil_append: through `write` (the combiner, for appends that own their
+   * transaction) or directly on `sql`.
+   */
+  async function appendOnce(
+    sql: Sql,
+    streamId: string,
+    base: number,
+    events: readonly NewEvent[],
+    metadata: EventMetadata,
+    write: (a: CombinedAppend) => Promise<AppendRow> = (a) => appendOne(sql, a),
+  ): Promise<AppendResult> {
+    const { canon, stored } = await prepare(sql, streamId, base, events, metadata);
+    let row: AppendRow;
     try {
-      [row] = await sql.query(
-        "SELECT ids, tx_id::text AS tx_id, version, head_hash FROM vigil_append($1, $2, $3, $4::text::text[])",
-        [streamId, streamTypeOf(streamId), base, pgTextArray(canon)],
-      );
+      row = await write({ streamId, streamType: streamTypeOf(streamId), expected: base, canon });
     } catch (err) {
       throw translate(err, streamId, base);
     }
-    if (!row) throw new Error("vigil_append returned no row");
     const positioned = stored.map((s, i) => ({ ...s, position: { txId: row.tx_id, id: row.ids[i]! } }));
     return { version: row.version, headHash: row.head_hash, events: positioned };
   }
@@ -249,9 +276,12 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
     // The common case is one statement; `any` and inline projections need a
     // transaction (a row lock to read the version under, or table writes).
     if (expected !== "any" && !needsInline(events)) {
-      // One autocommit statement: a commit point for the request's deadline (db/deadline.ts).
+      // One autocommit statement, shared with concurrent appends of other streams
+      // (events/combiner.ts): a commit point for the request's deadline (db/deadline.ts).
       return atCommitPoint(() =>
-        appendOnce(db, streamId, expected === "no_stream" ? 0 : expected, events, metadata),
+        appendOnce(db, streamId, expected === "no_stream" ? 0 : expected, events, metadata, (a) =>
+          combiner.append(a),
+        ),
       );
     }
     // `any` means the caller does not care where the stream stands, so losing a
@@ -326,14 +356,6 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
 function refuseUnstorableText(eventType: string, value: unknown, root: string): void {
   const problem = findJsonTextProblem(value, root);
   if (problem) throw new EventValidationError(eventType, [problem]);
-}
-
-/**
- * A Postgres array literal of texts. Sent as one text parameter, so both drivers
- * pass it unchanged (each would otherwise serialise a JS array its own way).
- */
-function pgTextArray(items: readonly string[]): string {
-  return `{${items.map((s) => `"${s.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`).join(",")}}`;
 }
 
 /**

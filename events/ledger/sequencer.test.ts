@@ -7,7 +7,7 @@ import { createEventStore } from "../store.ts";
 import { leafHash, rootOfLeaves, verifyConsistency, verifyInclusion } from "./merkle.ts";
 import { ed25519VerifierKey, openCheckpoint, parseVerifierKey, signNote } from "./note.ts";
 import { createSequencer, type SequencerOptions } from "./sequencer.ts";
-import { consistencyAt, inclusionAt, ledgerSize, rootAt } from "./tree-store.ts";
+import { consistencyAt, inclusionAt, ledgerSize, NodeCache, rootAt } from "./tree-store.ts";
 
 const ORIGIN = "test.example/ledger";
 const secretKey = ed25519.utils.randomSecretKey();
@@ -69,6 +69,49 @@ for (const c of dbCases()) {
       }
       const cons = await consistencyAt(db, 33, 80);
       expect(verifyConsistency(33, 80, cons.proof, cons.root1, root)).toBe(true);
+    });
+
+    it("serves the same proofs from its node cache, reading fewer nodes once warm", async () => {
+      const { db, store, seq } = await setup();
+      for (let i = 0; i < 35; i++) await store.append(`counter-${i % 4}`, "any", [inc(i + 1)], meta);
+      await drain(seq, db);
+      const leaves = await logLeaves(db);
+      // Counts the node rows read from the database, and those above the leaves.
+      let read = 0;
+      let upper = 0;
+      const counting = {
+        async query<T>(text: string, params?: readonly unknown[]) {
+          const rows = await db.query<T>(text, params);
+          if (text.includes("ledger_nodes")) {
+            read += rows.length;
+            upper += (rows as { level: number }[]).filter((r) => Number(r.level) > 0).length;
+          }
+          return rows;
+        },
+      };
+      const cache = new NodeCache(1);
+      const pass = async () => {
+        read = 0;
+        upper = 0;
+        for (const size of [1, 8, 17, 32, 35]) {
+          const root = rootOfLeaves(leaves.slice(0, size));
+          for (let i = 0; i < size; i++) {
+            const p = await inclusionAt(counting, i, size, cache);
+            expect(p.rootHash).toEqual(root);
+            expect(verifyInclusion(p.leafHash, i, size, p.proof, root)).toBe(true);
+          }
+          const from = Math.min(8, size);
+          const cons = await consistencyAt(counting, from, size, cache);
+          expect(verifyConsistency(from, size, cons.proof, cons.root1, root)).toBe(true);
+        }
+        return { read, upper };
+      };
+      const cold = await pass();
+      expect(cold.upper).toBeGreaterThan(0);
+      const warm = await pass();
+      expect(warm.read).toBeLessThan(cold.read);
+      // Once warm, only leaves (level 0, below the cache's levels) come from the database.
+      expect(warm.upper).toBe(0);
     });
 
     it("signs a checkpoint at most every N events, verifiable with the public key", async () => {

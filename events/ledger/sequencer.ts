@@ -106,6 +106,8 @@ export interface Sequencer {
   /** Forgets in-memory state; the next step reloads it from the database. */
   reset(): void;
   readonly size: number | undefined;
+  /** The last step read fewer events than it asked for: nothing more was past the fence. */
+  readonly caughtUp: boolean;
 }
 
 export function createSequencer(opts: SequencerOptions): Sequencer {
@@ -115,6 +117,7 @@ export function createSequencer(opts: SequencerOptions): Sequencer {
   const interval = opts.checkpointIntervalMs ?? 1000;
   const now = opts.clock ?? (() => new Date());
   let state: State | undefined;
+  let caughtUp = true;
 
   /** Signs outside any transaction: the signer reads its key (PGlite has one connection). */
   async function draft(tree: MerkleAccumulator): Promise<SignedCheckpoint> {
@@ -152,12 +155,15 @@ export function createSequencer(opts: SequencerOptions): Sequencer {
     const s = state;
     // Never more than `every` events past the last checkpoint in one batch.
     const room = Math.max(1, every - (s.tree.size - s.lastSigned.size));
+    const limit = Math.min(batchSize, room);
+    caughtUp = false;
     const rows = await db.query<LogRow>(
       `SELECT id, tx_id::text AS tx_id, event_id, hash FROM events
         WHERE (tx_id, id) > ($1::xid8, $2::bigint) AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
         ORDER BY events.tx_id, events.id LIMIT $3`,
-      [s.from.txId, s.from.id, Math.min(batchSize, room)],
+      [s.from.txId, s.from.id, limit],
     );
+    caughtUp = rows.length < limit;
     const last = rows.at(-1);
     if (!last) return 0;
     const to: Position = { txId: last.tx_id, id: Number(last.id) };
@@ -280,6 +286,9 @@ export function createSequencer(opts: SequencerOptions): Sequencer {
     get size() {
       return state?.tree.size;
     },
+    get caughtUp() {
+      return caughtUp;
+    },
   };
 }
 
@@ -319,8 +328,8 @@ function sessionDb(db: Db, conn: Sql): Db {
 
 /**
  * Runs the sequencer under its advisory lock until stopped. Caught up, it polls
- * the log's tail every `pollMs` (one index probe that returns nothing); with a
- * backlog it reads batch after batch without sleeping. `exclusive: false`
+ * the log's tail every `pollMs` (one index probe); with a backlog it reads
+ * batch after batch without sleeping. `exclusive: false`
  * skips the lock (tests racing two sequencers on purpose).
  */
 export function runSequencer(opts: SequencerOptions & { exclusive?: boolean }): RunningSequencer {
@@ -340,7 +349,11 @@ export function runSequencer(opts: SequencerOptions & { exclusive?: boolean }): 
         if (!(await alive())) return;
         await sleep(pollMs * 4);
       }
-      if (n === 0 && !stopped) await sleep(pollMs);
+      // Caught up, it waits a poll even when the step found a few events: under a
+      // steady stream of appends it then sequences a poll's worth per batch (one
+      // transaction, one commit) instead of chasing every commit with a batch of
+      // its own, which took CPU and WAL flushes from the writers it follows.
+      if ((n === 0 || seq.caughtUp) && !stopped) await sleep(pollMs);
     }
   };
 

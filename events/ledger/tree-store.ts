@@ -1,7 +1,8 @@
 /**
  * Reading the ledger's stored tree: the stored complete subtrees a root or a
  * proof needs are computed first (merkle.ts), then fetched in one query, so a
- * proof costs one round trip and O(log n) rows whatever the tree's size.
+ * proof costs one round trip and O(log n) rows whatever the tree's size (fewer
+ * with a NodeCache, which keeps the upper levels every proof shares).
  */
 import type { Sql } from "../../db/client.ts";
 import {
@@ -17,17 +18,55 @@ import {
 
 const bytes = (v: Uint8Array): Hash => (v.constructor === Uint8Array ? v : new Uint8Array(v));
 
-/** Fetches stored nodes; the lookup returns undefined for a node that is not stored (yet). */
-export async function fetchNodes(sql: Sql, refs: readonly NodeRef[]): Promise<NodeLookup> {
+/**
+ * Stored nodes in memory. A stored node is a complete subtree, written once by
+ * the sequencer and never changed, so a copy can never go stale. Only levels
+ * from `minLevel` up are kept: they are few (n / 2^minLevel) and shared by every
+ * proof, while the levels below are mostly different for each leaf asked about.
+ */
+export class NodeCache {
+  readonly #nodes = new Map<string, Hash>();
+  constructor(
+    readonly minLevel = 6,
+    readonly maxEntries = 100_000,
+  ) {}
+  get(level: number, index: number): Hash | undefined {
+    return level >= this.minLevel ? this.#nodes.get(`${level}:${index}`) : undefined;
+  }
+  set(level: number, index: number, hash: Hash): void {
+    if (level < this.minLevel) return;
+    // Bounded: past the limit start over (the top levels refill at once).
+    if (this.#nodes.size >= this.maxEntries) this.#nodes.clear();
+    this.#nodes.set(`${level}:${index}`, hash);
+  }
+}
+
+/**
+ * Fetches stored nodes (those not in `cache`, in one query); the lookup returns
+ * undefined for a node that is not stored (yet).
+ */
+export async function fetchNodes(sql: Sql, refs: readonly NodeRef[], cache?: NodeCache): Promise<NodeLookup> {
   const found = new Map<string, Hash>();
-  if (refs.length > 0) {
+  const missing: NodeRef[] = [];
+  for (const r of refs) {
+    const h = cache?.get(r.level, r.index);
+    if (h) found.set(`${r.level}:${r.index}`, h);
+    else missing.push(r);
+  }
+  if (missing.length > 0) {
     const rows = await sql.query<{ level: number; idx: number; hash: Uint8Array }>(
       `SELECT n.level, n.idx, n.hash
          FROM unnest(string_to_array($1::text, ',')::smallint[], string_to_array($2::text, ',')::bigint[]) AS r(level, idx)
          JOIN ledger_nodes n ON n.level = r.level AND n.idx = r.idx`,
-      [refs.map((r) => r.level).join(","), refs.map((r) => r.index).join(",")],
+      [missing.map((r) => r.level).join(","), missing.map((r) => r.index).join(",")],
     );
-    for (const r of rows) found.set(`${r.level}:${Number(r.idx)}`, bytes(r.hash));
+    for (const r of rows) {
+      const level = Number(r.level);
+      const index = Number(r.idx);
+      const hash = bytes(r.hash);
+      found.set(`${level}:${index}`, hash);
+      cache?.set(level, index, hash);
+    }
   }
   return (level, index) => found.get(`${level}:${index}`);
 }
@@ -63,10 +102,15 @@ export interface InclusionAt {
 }
 
 /** Leaf `index`'s hash, audit path and the root of the tree of `size` (the caller checks index < size ≤ ledger size). */
-export async function inclusionAt(sql: Sql, index: number, size: number): Promise<InclusionAt> {
+export async function inclusionAt(
+  sql: Sql,
+  index: number,
+  size: number,
+  cache?: NodeCache,
+): Promise<InclusionAt> {
   const ranges = inclusionRanges(index, size);
   const whole = { start: 0, end: size };
-  const lookup = await fetchNodes(sql, [{ level: 0, index }, ...nodesFor([...ranges, whole])]);
+  const lookup = await fetchNodes(sql, [{ level: 0, index }, ...nodesFor([...ranges, whole])], cache);
   const leafHash = lookup(0, index);
   if (!leafHash) throw new Error(`ledger leaf ${index} is missing`);
   return { leafHash, proof: ranges.map((r) => rangeHash(r, lookup)), rootHash: rangeHash(whole, lookup) };
@@ -79,11 +123,16 @@ export interface ConsistencyAt {
 }
 
 /** The consistency proof from `size1` to `size2`, with both roots, in one fetch. */
-export async function consistencyAt(sql: Sql, size1: number, size2: number): Promise<ConsistencyAt> {
+export async function consistencyAt(
+  sql: Sql,
+  size1: number,
+  size2: number,
+  cache?: NodeCache,
+): Promise<ConsistencyAt> {
   const ranges = consistencyRanges(size1, size2);
   const r1 = { start: 0, end: size1 };
   const r2 = { start: 0, end: size2 };
-  const lookup = await fetchNodes(sql, nodesFor([...ranges, r1, r2]));
+  const lookup = await fetchNodes(sql, nodesFor([...ranges, r1, r2]), cache);
   return {
     proof: ranges.map((r) => rangeHash(r, lookup)),
     root1: rangeHash(r1, lookup),

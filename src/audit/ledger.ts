@@ -59,19 +59,30 @@ export async function checkpointPage(sql: Sql, limit: number, before?: number): 
   return rows.map(toCheckpoint);
 }
 
-/** The ledger's size now, and the position of an event in it (undefined: not sequenced yet). */
+/**
+ * The ledger's size now, the position of an event in it (undefined: not
+ * sequenced yet) and, when `size` is given, the checkpoint of that size: one
+ * round trip.
+ */
 export async function entryOf(
   sql: Sql,
   eventId: string,
-): Promise<{ position: number | undefined; size: number }> {
-  const [row] = await sql.query<{ position: number | null; size: number | null }>(
+  size?: number,
+): Promise<{ position: number | undefined; size: number; checkpoint: StoredCheckpoint | undefined }> {
+  const [row] = await sql.query<{ position: number | null; size: number | null } & Partial<CheckpointRow>>(
     `SELECT (SELECT position FROM ledger_entries WHERE event_id = $1) AS position,
-            (SELECT max(position) + 1 FROM ledger_entries) AS size`,
-    [eventId],
+            (SELECT max(position) + 1 FROM ledger_entries) AS size,
+            cp.tree_size, cp.root_hash, cp.note, cp.key_id, cp.signed_at
+       FROM (SELECT 1) AS one LEFT JOIN ledger_checkpoints cp ON cp.tree_size = $2`,
+    [eventId, size ?? -1],
   );
   return {
     position: row?.position === null || row?.position === undefined ? undefined : Number(row.position),
     size: Number(row?.size ?? 0),
+    checkpoint:
+      row && row.tree_size !== null && row.tree_size !== undefined
+        ? toCheckpoint(row as CheckpointRow)
+        : undefined,
   };
 }
 

@@ -25,16 +25,15 @@ import {
 import {
   type ConsistencyFile,
   CSV_HEADER,
-  csvRow,
   type ExportedEvent,
   type ExportFormat,
   FILES,
   formatManifest,
   type Manifest,
   type ManifestFile,
-  ndjsonLine,
   type ProofFile,
 } from "../../../verifier/format.ts";
+import { csvEventRow, ndjsonEventLine } from "./lines.ts";
 
 export interface SignedCheckpoint {
   /** The C2SP signed note, as stored. */
@@ -190,7 +189,7 @@ export async function writeBundle(
           continue;
         }
         positions.push(e.position);
-        await events.write(spec.format === "csv" ? csvRow(e) : ndjsonLine(e));
+        await events.write(spec.format === "csv" ? csvEventRow(e) : ndjsonEventLine(e));
       }
       const last = batch.at(-1);
       if (last) await onProgress(last.position + 1 - from, to - from);

@@ -9,11 +9,12 @@ import { bytesToHex as toHex } from "@noble/hashes/utils.js";
 import type { Db } from "../../../db/client.ts";
 import { nodesFor, rangeHash } from "../../../events/ledger/merkle.ts";
 import { fetchNodes } from "../../../events/ledger/tree-store.ts";
-import { isSealed, subjectOfSealed } from "../../../events/pii.ts";
+import { isSealed, SEALED_PREFIX, subjectOfSealed } from "../../../events/pii.ts";
 import type { ExportedEvent } from "../../../verifier/format.ts";
 import type { CheckpointKeys } from "../checkpoint-keys.ts";
 import { latestCheckpoint } from "../ledger.ts";
 import { ExportError, type LedgerView } from "./bundle.ts";
+import { RawJson } from "./lines.ts";
 
 interface Row {
   position: number;
@@ -22,8 +23,9 @@ interface Row {
   event_id: string;
   type: string;
   schema_version: number;
-  data: unknown;
-  metadata: unknown;
+  /** JSON text: written into the bundle as it is, never parsed (src/audit/exports/lines.ts). */
+  data: string;
+  metadata: string;
   recorded_at: Date;
   prev_hash: Uint8Array;
   hash: Uint8Array;
@@ -34,8 +36,11 @@ interface Row {
  * exported as stored (the hashes cover the ciphertext), marked as unreadable.
  */
 async function markErased(db: Db, events: ExportedEvent[]): Promise<void> {
+  // Raw JSON text is parsed only when it can hold a sealed value at all.
+  const record = (v: unknown) =>
+    v instanceof RawJson ? (v.text.includes(`"${SEALED_PREFIX}`) ? JSON.parse(v.text) : null) : v;
   const subjectsOf = (e: ExportedEvent) =>
-    [e.data, e.metadata].flatMap((rec) =>
+    [record(e.data), record(e.metadata)].flatMap((rec) =>
       rec && typeof rec === "object"
         ? Object.values(rec as Record<string, unknown>).flatMap((v) =>
             isSealed(v) ? [subjectOfSealed(v) ?? ""] : [],
@@ -53,6 +58,9 @@ async function markErased(db: Db, events: ExportedEvent[]): Promise<void> {
   for (const e of events) e.erased = subjectsOf(e).some((s) => erased.has(s));
 }
 
+/** Hex of a stored hash: natively for the driver's Buffers. */
+const hexOf = (b: Uint8Array): string => (Buffer.isBuffer(b) ? b.toString("hex") : toHex(new Uint8Array(b)));
+
 /** Rows per read: large enough to amortise the round trip, small enough to stream. */
 export const EXPORT_BATCH = 5000;
 
@@ -67,18 +75,28 @@ export function ledgerView(opts: {
   return {
     origin: opts.origin,
     async *events(from, to) {
-      let next = from;
-      while (next < to) {
-        const rows = await db.query<Row>(
-          // Joined on the log's primary key, a bounded slice of positions at a time: the
-          // planner then walks both indexes instead of hashing the whole log per batch.
+      const read = (start: number) =>
+        db.query<Row>(
+          // Joined on the log's unique read-order key (tx_id, id), a bounded slice of
+          // positions at a time: the planner then walks both indexes. (`id` alone has
+          // no index since the stream key became the primary key: joined on it, each
+          // batch scanned and hashed the whole log.) Data and metadata come as text.
           `SELECT l.position, e.stream_id, e.stream_version, e.event_id::text AS event_id, e.type, e.schema_version,
-                  e.data, e.metadata, e.recorded_at, e.prev_hash, e.hash
-             FROM ledger_entries l JOIN events e ON e.id = l.log_id
+                  e.data::text AS data, e.metadata::text AS metadata, e.recorded_at, e.prev_hash, e.hash
+             FROM ledger_entries l JOIN events e ON e.tx_id = l.log_tx_id AND e.id = l.log_id
             WHERE l.position >= $1 AND l.position < $2
             ORDER BY l.position`,
-          [next, Math.min(to, next + batch)],
+          [start, Math.min(to, start + batch)],
         );
+      let next = from;
+      let pending = next < to ? read(next) : undefined;
+      while (pending) {
+        const rows = await pending;
+        // The next batch is read while this one is written out.
+        const after = next + rows.length;
+        pending = rows.length > 0 && after < to ? read(after) : undefined;
+        // Settled by the next turn, or left behind when the consumer stops early.
+        pending?.catch(() => {});
         const out: ExportedEvent[] = rows.map((r) => ({
           position: Number(r.position),
           stream_id: r.stream_id,
@@ -86,11 +104,11 @@ export function ledgerView(opts: {
           event_id: r.event_id,
           type: r.type,
           schema_version: r.schema_version,
-          data: r.data,
-          metadata: r.metadata,
+          data: new RawJson(r.data),
+          metadata: new RawJson(r.metadata),
           recorded_at: new Date(r.recorded_at).toISOString(),
-          prev_hash: toHex(r.prev_hash),
-          hash: toHex(r.hash),
+          prev_hash: hexOf(r.prev_hash),
+          hash: hexOf(r.hash),
           erased: false,
         }));
         await markErased(db, out);
@@ -99,7 +117,7 @@ export function ledgerView(opts: {
           if (e.position !== next + i) throw new ExportError(`ledger position ${next + i} has no event`);
         });
         if (out.length === 0) throw new ExportError(`ledger position ${next} has no event`);
-        next += out.length;
+        next = after;
         yield out;
       }
     },
