@@ -37,5 +37,7 @@ profile.samples.forEach((id, i) => {
 const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(countArg ?? 20));
 console.log(`busy ${(total / 1000).toFixed(0)} ms, idle ${(idle / 1000).toFixed(0)} ms`);
 for (const [key, us] of top) {
-  console.log(`${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${key}`);
+  console.log(
+    `${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${key}`,
+  );
 }

@@ -82,7 +82,14 @@ await store.append(
       },
     },
   ],
-  { actor: "system:bench", ip: null, userAgent: null, requestId: null, correlationId: null, causationId: null },
+  {
+    actor: "system:bench",
+    ip: null,
+    userAgent: null,
+    requestId: null,
+    correlationId: null,
+    causationId: null,
+  },
 );
 const hello: Feature = (app) => {
   const r = createRouter();
