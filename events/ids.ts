@@ -17,8 +17,12 @@ export function uuidv7(now: number = Date.now()): string {
   }
   const b = pool.slice(poolAt, poolAt + 16);
   poolAt += 16;
-  const ms = BigInt(now);
-  for (let i = 0; i < 6; i++) b[i] = Number((ms >> BigInt(8 * (5 - i))) & 0xffn);
+  // The 48-bit millisecond timestamp, big-endian; plain arithmetic (a BigInt per byte cost more than the rest).
+  let ms = Math.floor(now);
+  for (let i = 5; i >= 0; i--) {
+    b[i] = ms % 256;
+    ms = Math.floor(ms / 256);
+  }
   b[6] = (b[6]! & 0x0f) | 0x70;
   b[8] = (b[8]! & 0x3f) | 0x80;
   let h = "";

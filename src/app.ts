@@ -3,11 +3,11 @@
  * tests drive the whole stack with `app.request()` and no sockets.
  *
  * Middleware order matters: request id and security headers sit outermost so
- * they decorate every response, including errors, 404s and 405s; the access log
- * sees the final status; body limit and JSON parsing run last, just before routes.
+ * they decorate every response, including errors, 404s and 405s (both answered by
+ * the not-found handler); the access log sees the final status; body limit and
+ * JSON parsing run last, just before routes.
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { methodNotAllowed } from "hono/method-not-allowed";
 import type { Logger } from "pino";
 import type { Db } from "../db/client.ts";
 import { uuidv7 } from "../events/ids.ts";
@@ -18,6 +18,7 @@ import type { WebSocketUpgrader } from "./custody/ws/route.ts";
 import type { CustodySocketService } from "./custody/ws/service.ts";
 import type { AppEnv } from "./http/env.ts";
 import { AppError, createErrorHandler, problemResponse } from "./http/errors.ts";
+import { allowedMethods } from "./http/method-not-allowed.ts";
 import { accessLog } from "./http/middleware/access-log.ts";
 import { bodyLimit } from "./http/middleware/body-limit.ts";
 import { clientIp, defaultPeerAddress, type PeerAddress } from "./http/middleware/client-ip.ts";
@@ -82,18 +83,6 @@ export function createApp(deps: AppDeps, features: readonly Feature[] = []): App
   app.use(accessLog(metrics));
   app.use(clientIp(config.trustedProxies, deps.peerAddress ?? defaultPeerAddress));
   app.use(cors(config.corsOrigins));
-  app.use(
-    methodNotAllowed({
-      app,
-      onMethodNotAllowed: (c, methods) =>
-        problemResponse(
-          c as Parameters<typeof problemResponse>[0],
-          new AppError("method_not_allowed", `${c.req.method} is not supported here`, {
-            headers: { Allow: methods.join(", ") },
-          }),
-        ),
-    }),
-  );
   app.use(requestTimeout(config.requestTimeoutMs));
   // Before the body is read: a refused client costs no parsing.
   app.use("/v1/*", limitUnauthenticated(deps));
@@ -107,7 +96,20 @@ export function createApp(deps: AppDeps, features: readonly Feature[] = []): App
   registerDocs(app);
   for (const feature of features) feature(app, deps);
 
-  app.notFound((c) => problemResponse(c, new AppError("not_found", `No route for ${c.req.path}`)));
+  // 405 (with Allow) is decided here, where no route matched, rather than by a middleware on every request.
+  const allowed = allowedMethods(app);
+  app.notFound((c) => {
+    const methods = allowed(c.req.path);
+    if (methods.length > 0 && !methods.includes(c.req.method)) {
+      return problemResponse(
+        c,
+        new AppError("method_not_allowed", `${c.req.method} is not supported here`, {
+          headers: { Allow: methods.join(", ") },
+        }),
+      );
+    }
+    return problemResponse(c, new AppError("not_found", `No route for ${c.req.path}`));
+  });
   app.onError(createErrorHandler(logger));
   return app;
 }

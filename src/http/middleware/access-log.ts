@@ -29,17 +29,21 @@ export function accessLog(metrics: Metrics): MiddlewareHandler<AppEnv> {
       const status = c.res.status;
       const route = routeLabel(c);
       metrics.observeRequest(c.req.method, route, status, seconds);
-      c.get("logger").info(
-        {
-          method: c.req.method,
-          path: c.req.path,
-          route,
-          status,
-          durationMs: Math.round(seconds * 1e4) / 10,
-          ip: c.get("clientIp"),
-        },
-        "request",
-      );
+      const log = c.get("logger");
+      // The line's object is built only when it will be written.
+      if (log.isLevelEnabled("info")) {
+        log.info(
+          {
+            method: c.req.method,
+            path: c.req.path,
+            route,
+            status,
+            durationMs: Math.round(seconds * 1e4) / 10,
+            ip: c.get("clientIp"),
+          },
+          "request",
+        );
+      }
     }
   };
 }

@@ -10,6 +10,10 @@ import { AppError } from "../errors.ts";
 export function bodyLimit(maxBytes: number): MiddlewareHandler {
   const tooLarge = () => new AppError("payload_too_large", `The request body exceeds ${maxBytes} bytes`);
   return async (c, next) => {
+    // GET and HEAD carry no body a route can read (fetch forbids one, the Node adapter drops it), and
+    // asking for `body` would make the Node adapter build a full WHATWG Request for nothing.
+    const method = c.req.method;
+    if (method === "GET" || method === "HEAD") return next();
     const body = c.req.raw.body;
     if (!body) return next();
     const declared = c.req.header("Content-Length");

@@ -6,6 +6,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { Logger } from "pino";
 import type { AppEnv } from "../env.ts";
+import { nodeOutgoing } from "../node-response.ts";
 
 const SANE_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
@@ -15,7 +16,10 @@ export function requestId(logger: Logger, newId: () => string): MiddlewareHandle
     const id = incoming && SANE_ID.test(incoming) ? incoming : newId();
     c.set("requestId", id);
     c.set("logger", logger.child({ requestId: id }));
+    // On Node the id goes on the ServerResponse up front (see node-response.ts); a route's value never replaces it.
+    const out = nodeOutgoing(c);
+    out?.setHeader("X-Request-Id", id);
     await next();
-    c.res.headers.set("X-Request-Id", id);
+    if (!out || c.res.headers.has("X-Request-Id")) c.res.headers.set("X-Request-Id", id);
   };
 }

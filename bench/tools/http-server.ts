@@ -1,0 +1,152 @@
+/**
+ * A Vigil app served alone, for profiling the per-request path with
+ * `PROFILE_OUT=<file.cpuprofile> tsx bench/tools/http-server.ts` while a separate
+ * autocannon process drives it (so the profile holds the server only). Built
+ * as bench/auth.ts builds its app: real Postgres (a throwaway schema), Redis
+ * SessionGuard and rate limits, the full global middleware stack, plus a hello
+ * route. Prints `PORT=<n>` and `TOKEN=<access token>`, serves for
+ * PROFILE_SECONDS (default 20), profiling only that time, and writes the profile.
+ *
+ * Env: BENCH_DATABASE_URL, BENCH_REDIS_URL, PROFILE_SECONDS.
+ */
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { Hono } from "hono";
+import { createPostgresDb } from "../../db/client.ts";
+import { migrate } from "../../db/migrate.ts";
+import { uuidv7 } from "../../events/ids.ts";
+import { createApp, type Feature } from "../../src/app.ts";
+import type { AuthDeps } from "../../src/auth/deps.ts";
+import { createAuthServices } from "../../src/auth/services.ts";
+import { loadConfig } from "../../src/config.ts";
+import { createRouter } from "../../src/http/router.ts";
+import { identityFeature } from "../../src/identity/feature.ts";
+import { userStream } from "../../src/identity/user.ts";
+import { createLogger } from "../../src/observability/logger.ts";
+import { Metrics } from "../../src/observability/metrics.ts";
+import { createRateLimiter } from "../../src/security/ratelimit/index.ts";
+import { appStore, envNumber } from "../lib.ts";
+
+const url = process.env.BENCH_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/vigil_bench";
+const redisUrl = process.env.BENCH_REDIS_URL || "redis://127.0.0.1:6379";
+const seconds = envNumber("PROFILE_SECONDS", 20);
+const schema = `prof_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+const admin = createPostgresDb({ url, max: 1 });
+await admin.query(`CREATE SCHEMA ${schema}`);
+const db = createPostgresDb({ url, schema, max: 32 });
+await migrate(db);
+const config = loadConfig({
+  NODE_ENV: "test",
+  LOG_LEVEL: "silent",
+  REDIS_URL: redisUrl,
+  REDIS_PREFIX: `prof-${crypto.randomUUID().slice(0, 8)}`,
+  RATE_LIMIT_IP_PER_MINUTE: "1000000000",
+  RATE_LIMIT_IP_PER_HOUR: "1000000000",
+  RATE_LIMIT_LOGIN_PER_MINUTE: "1000000",
+  RATE_LIMIT_USER_PER_MINUTE: "1000000000",
+  RATE_LIMIT_STORE_TIMEOUT_MS: "2000",
+});
+const logger = createLogger({ level: "warn" });
+const clock = { now: () => new Date() };
+const store = await appStore(db, config, clock);
+const auth = await createAuthServices({ db, config, clock, logger });
+const limits = await createRateLimiter(config, logger);
+const deps: AuthDeps = {
+  config,
+  db,
+  store,
+  logger,
+  metrics: new Metrics({ defaultMetrics: false }),
+  clock,
+  ids: { newId: () => uuidv7() },
+  readiness: [],
+  rateLimiter: limits.limiter,
+  auth,
+};
+const password = "plum-harbour-velvet-42";
+const userId = uuidv7();
+await store.append(
+  userStream(userId),
+  "no_stream",
+  [
+    {
+      type: "UserRegistered",
+      data: {
+        userId,
+        email: "prof@example.com",
+        displayName: null,
+        roles: ["user"],
+        passwordHash: await auth.passwords.hash(password),
+      },
+    },
+  ],
+  {
+    actor: "system:bench",
+    ip: null,
+    userAgent: null,
+    requestId: null,
+    correlationId: null,
+    causationId: null,
+  },
+);
+const hello: Feature = (app) => {
+  const r = createRouter();
+  r.get("/hello", (c) => c.json({ hello: "world" }));
+  app.route("/v1/bench", r);
+};
+const app = createApp(deps, [identityFeature, hello]);
+const bare = new Hono();
+bare.get("/hello", (c) => c.json({ hello: "world" }));
+const which = process.env.PROFILE_APP === "bare" ? bare : app;
+// CPU time per request is steadier than req/s on a shared machine.
+let served = 0;
+const server = serve({
+  fetch: (req, env) => {
+    served++;
+    return which.fetch(req, env);
+  },
+  hostname: "127.0.0.1",
+  port: 0,
+});
+await new Promise((r) => server.once("listening", r));
+const { port } = server.address() as AddressInfo;
+const login = await app.request(
+  "/v1/auth/login",
+  {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email: "prof@example.com", password }),
+  },
+  { incoming: { socket: { remoteAddress: "127.0.0.1" } } },
+);
+const { accessToken } = (await login.json()) as { accessToken: string };
+console.log(`PORT=${port}`);
+console.log(`TOKEN=${accessToken}`);
+// Profile only the serving: not module loading, migrations or the login above.
+const out = process.env.PROFILE_OUT;
+const session = out ? new Session() : undefined;
+if (session) {
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+}
+const cpu0 = process.cpuUsage();
+const served0 = served;
+await new Promise((r) => setTimeout(r, seconds * 1000));
+const cpu = process.cpuUsage(cpu0);
+const n = served - served0;
+console.log(`SERVED=${n} CPU_US_PER_REQ=${n ? ((cpu.user + cpu.system) / n).toFixed(1) : "-"}`);
+if (session && out) {
+  const { profile } = await session.post("Profiler.stop");
+  writeFileSync(out, JSON.stringify(profile));
+  session.disconnect();
+}
+await new Promise((done) => server.close(() => done(undefined)));
+await limits.close();
+await auth.close();
+await db.close();
+await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+await admin.close();
+process.exit(0);
