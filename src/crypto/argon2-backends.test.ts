@@ -21,7 +21,9 @@ describe("argon2id backends (native argon2 and hash-wasm)", () => {
     expect(resolveHashBackend("wasm")).toBe("wasm");
     expect(nat.backend).toBe("native");
     expect(wasm.backend).toBe("wasm");
-    expect(createPasswordHasher({ poolSize: 1 }).backend).toBe("native");
+    const auto = createPasswordHasher({ poolSize: 1 });
+    expect(auto.backend).toBe("native");
+    await auto.close();
   });
 
   it("both libraries compute the same raw argon2id bytes for a fixed salt", async () => {
@@ -39,7 +41,7 @@ describe("argon2id backends (native argon2 and hash-wasm)", () => {
     expect(Buffer.from(fromWasm).equals(fromNative)).toBe(true);
   });
 
-  it("verifies PHC strings written by either library's own encoder, with either backend", async () => {
+  it("verifies PHC strings hash-wasm wrote (every existing hash) with either backend", async () => {
     const byWasm = await argon2id({
       password: PASSWORD,
       salt: SALT,
@@ -57,7 +59,10 @@ describe("argon2id backends (native argon2 and hash-wasm)", () => {
       parallelism: 1,
       hashLength: 32,
     });
-    expect(byNative).toBe(byWasm); // one format: existing hashes stay readable
+    // node-argon2's own encoder orders the parameters m,p,t (Vigil's parser wants m,t,p):
+    // that is why the pool takes raw bytes from it and writes the PHC string itself.
+    // The salt and hash segments are the same bytes.
+    expect(byNative.split("$").slice(4)).toEqual(byWasm.split("$").slice(4));
     for (const h of [wasm, nat]) {
       expect(await h.verify(byWasm, PASSWORD)).toBe(true);
       expect(await h.verify(byWasm, `${PASSWORD}!`)).toBe(false);
