@@ -119,7 +119,9 @@ describe("loadConfig", () => {
     expect(loadConfig({}).auth.passwordHashBackend).toBe("auto");
     expect(loadConfig({ PASSWORD_HASH_BACKEND: "wasm" }).auth.passwordHashBackend).toBe("wasm");
     expect(loadConfig({ PASSWORD_HASH_BACKEND: "native" }).auth.passwordHashBackend).toBe("native");
-    expect(problemsOf({ PASSWORD_HASH_BACKEND: "fast" })).toEqual(["PASSWORD_HASH_BACKEND: must be auto, native or wasm"]);
+    expect(problemsOf({ PASSWORD_HASH_BACKEND: "fast" })).toEqual([
+      "PASSWORD_HASH_BACKEND: must be auto, native or wasm",
+    ]);
   });
 
   it("refuses a password hash pool that is not a whole number in range, saying which", () => {

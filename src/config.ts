@@ -281,7 +281,9 @@ const schema = z.object({
   PASSWORD_HASH_WORKERS: optionalIntIn(1, 256),
   PASSWORD_HASH_QUEUE: optionalIntIn(0, 100_000),
   PASSWORD_HASH_NICE: optionalIntIn(0, 19),
-  PASSWORD_HASH_BACKEND: z.enum(["auto", "native", "wasm"], { error: "must be auto, native or wasm" }).default("auto"),
+  PASSWORD_HASH_BACKEND: z
+    .enum(["auto", "native", "wasm"], { error: "must be auto, native or wasm" })
+    .default("auto"),
   PUBLIC_URL: url(["http:", "https:"]),
   VERIFY_URL_TEMPLATE: linkTemplate,
   RESET_URL_TEMPLATE: linkTemplate,

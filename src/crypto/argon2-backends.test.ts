@@ -28,7 +28,12 @@ describe("argon2id backends (native argon2 and hash-wasm)", () => {
 
   it("both libraries compute the same raw argon2id bytes for a fixed salt", async () => {
     const p = { memoryCost: FAST.memoryKiB, timeCost: FAST.iterations, parallelism: 1, hashLength: 32 };
-    const fromNative = await native.hash(PASSWORD, { ...p, raw: true, type: native.argon2id, salt: Buffer.from(SALT) });
+    const fromNative = await native.hash(PASSWORD, {
+      ...p,
+      raw: true,
+      type: native.argon2id,
+      salt: Buffer.from(SALT),
+    });
     const fromWasm = await argon2id({
       password: PASSWORD,
       salt: SALT,

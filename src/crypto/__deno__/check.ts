@@ -31,7 +31,9 @@ try {
   const wasm = createPasswordHasher({ poolSize: 1, backend: "wasm" });
   try {
     const fromWasm = await wasm.hash("correct horse battery");
-    const cross = (await wasm.verify(phc, "correct horse battery")) && (await hasher.verify(fromWasm, "correct horse battery"));
+    const cross =
+      (await wasm.verify(phc, "correct horse battery")) &&
+      (await hasher.verify(fromWasm, "correct horse battery"));
     report(`argon2id ${hasher.backend} and wasm verify each other's hashes`, cross);
   } finally {
     await wasm.close();
