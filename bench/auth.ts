@@ -23,7 +23,8 @@
  * (default 400), BENCH_AUTH_CLIENTS (default 16), BENCH_CONNECTIONS (me/hello,
  * default 32), BENCH_AUTH_ME_RATE (req/s during phase 3, default 500),
  * BENCH_AUTH_HASH_WORKERS (hash pool size; default one per core),
- * BENCH_AUTH_HASH_NICE (hash threads' niceness 0..19; default 10).
+ * BENCH_AUTH_HASH_NICE (hash threads' niceness 0..19; default 10),
+ * BENCH_AUTH_HASH_BACKEND (auto, native or wasm; default auto).
  */
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
@@ -35,7 +36,7 @@ import { createApp, type Feature } from "../src/app.ts";
 import type { AuthDeps } from "../src/auth/deps.ts";
 import { createAuthServices } from "../src/auth/services.ts";
 import { loadConfig } from "../src/config.ts";
-import { WORKER_NICE } from "../src/crypto/password.ts";
+import { HASH_BACKENDS, type HashBackendChoice, WORKER_NICE } from "../src/crypto/password.ts";
 import { createRouter } from "../src/http/router.ts";
 import { identityFeature } from "../src/identity/feature.ts";
 import { userStream } from "../src/identity/user.ts";
@@ -165,6 +166,9 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
   // (WORKER_NICE): what production runs. The knobs are for comparing pool set-ups.
   const hashWorkers = envNumber("BENCH_AUTH_HASH_WORKERS", 0);
   const hashNice = envNumber("BENCH_AUTH_HASH_NICE", -1);
+  const hashBackend = process.env.BENCH_AUTH_HASH_BACKEND ?? "auto";
+  if (!(HASH_BACKENDS as readonly string[]).includes(hashBackend))
+    throw new Error("BENCH_AUTH_HASH_BACKEND must be auto, native or wasm");
   const auth = await createAuthServices({
     db: ctx.db,
     config,
@@ -173,6 +177,7 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
     passwordOptions: {
       ...(hashWorkers > 0 ? { poolSize: hashWorkers } : {}),
       ...(hashNice >= 0 ? { workerNice: hashNice } : {}),
+      backend: hashBackend as HashBackendChoice,
     },
   });
   const limits = await createRateLimiter(config, logger);
@@ -213,7 +218,7 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
     const plain = await listen(bare.fetch);
     servers.push(vigil, plain);
     ctx.log(
-      `${users} users, argon2id pool of ${auth.passwords.stats().size} workers ` +
+      `${users} users, argon2id (${auth.passwords.backend}) pool of ${auth.passwords.stats().size} workers ` +
         `(nice ${hashNice >= 0 ? hashNice : WORKER_NICE}); redis ${redisUrl}; ` +
         `${clients} login clients, ${connections} connections for reads`,
     );

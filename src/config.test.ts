@@ -115,6 +115,15 @@ describe("loadConfig", () => {
     expect(c.auth.passwordHashNice).toBe(19);
   });
 
+  it("chooses the argon2id backend from PASSWORD_HASH_BACKEND (auto by default) and names a bad one", () => {
+    expect(loadConfig({}).auth.passwordHashBackend).toBe("auto");
+    expect(loadConfig({ PASSWORD_HASH_BACKEND: "wasm" }).auth.passwordHashBackend).toBe("wasm");
+    expect(loadConfig({ PASSWORD_HASH_BACKEND: "native" }).auth.passwordHashBackend).toBe("native");
+    expect(problemsOf({ PASSWORD_HASH_BACKEND: "fast" })).toEqual([
+      "PASSWORD_HASH_BACKEND: must be auto, native or wasm",
+    ]);
+  });
+
   it("refuses a password hash pool that is not a whole number in range, saying which", () => {
     for (const bad of ["0", "-1", "1.5", "two", "257"]) {
       expect(problemsOf({ PASSWORD_HASH_WORKERS: bad })).toEqual([

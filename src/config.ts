@@ -175,6 +175,8 @@ export interface AuthConfig {
   passwordHashQueue: number | undefined;
   /** Niceness of the hashing threads, 0..19 (PASSWORD_HASH_NICE); undefined: 10. */
   passwordHashNice: number | undefined;
+  /** Argon2id implementation (PASSWORD_HASH_BACKEND): auto (native when it loads, else wasm), native, wasm. */
+  passwordHashBackend: "auto" | "native" | "wasm";
 }
 
 export class ConfigError extends Error {
@@ -279,6 +281,9 @@ const schema = z.object({
   PASSWORD_HASH_WORKERS: optionalIntIn(1, 256),
   PASSWORD_HASH_QUEUE: optionalIntIn(0, 100_000),
   PASSWORD_HASH_NICE: optionalIntIn(0, 19),
+  PASSWORD_HASH_BACKEND: z
+    .enum(["auto", "native", "wasm"], { error: "must be auto, native or wasm" })
+    .default("auto"),
   PUBLIC_URL: url(["http:", "https:"]),
   VERIFY_URL_TEMPLATE: linkTemplate,
   RESET_URL_TEMPLATE: linkTemplate,
@@ -470,6 +475,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       passwordHashWorkers: e.PASSWORD_HASH_WORKERS,
       passwordHashQueue: e.PASSWORD_HASH_QUEUE,
       passwordHashNice: e.PASSWORD_HASH_NICE,
+      passwordHashBackend: e.PASSWORD_HASH_BACKEND,
     },
     rateLimit: {
       enabled: e.RATE_LIMITS_ENABLED,

@@ -126,8 +126,10 @@ export async function createAuthServices(opts: AuthServicesOptions): Promise<Aut
     poolSize: config.auth.passwordHashWorkers,
     maxQueued: config.auth.passwordHashQueue,
     ...(config.auth.passwordHashNice === undefined ? {} : { workerNice: config.auth.passwordHashNice }),
+    backend: config.auth.passwordHashBackend,
     ...opts.passwordOptions,
   });
+  opts.logger.info({ backend: passwords.backend }, "password hashing: argon2id backend");
   return {
     passwords,
     keys,

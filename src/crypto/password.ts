@@ -1,10 +1,12 @@
 /**
- * Argon2id password hashing (hash-wasm) in a pool of worker threads, PHC strings.
+ * Argon2id password hashing in a pool of worker threads, PHC strings: native
+ * `argon2` when its addon loads, else hash-wasm (same bytes, same PHC format).
  * Defaults follow OWASP / ASVS 5.0: m=19456 KiB, t=2, p=1, 16-byte salt, 32-byte hash.
  *
  * Passwords are NFKC-normalised before hashing (NIST 800-63B 5.1.1.2), so the
  * same password typed on different keyboards/platforms verifies.
  */
+import { createRequire } from "node:module";
 import { availableParallelism, cpus } from "node:os";
 import { currentDeadline } from "../../db/deadline.ts";
 import { PoolBusyError, type PoolStats, WorkerPool } from "./worker-pool.ts";
@@ -23,8 +25,37 @@ export interface PasswordHasher {
    * cost the same time as known ones.
    */
   verifyAgainstDummy(password: string): Promise<false>;
+  /** Which implementation computes argon2id. */
+  readonly backend: HashBackend;
   stats(): PoolStats;
   close(): Promise<void>;
+}
+
+/** `auto`: native when its addon loads, else wasm (PASSWORD_HASH_BACKEND). */
+export type HashBackendChoice = "auto" | "native" | "wasm";
+export type HashBackend = "native" | "wasm";
+export const HASH_BACKENDS: readonly HashBackendChoice[] = ["auto", "native", "wasm"];
+
+let nativeLoads: boolean | undefined;
+/** Whether the native `argon2` addon loads in this runtime (checked once). */
+export function nativeArgon2Available(): boolean {
+  if (nativeLoads === undefined) {
+    try {
+      const mod = createRequire(import.meta.url)("argon2") as { hash?: unknown };
+      nativeLoads = typeof mod.hash === "function";
+    } catch {
+      nativeLoads = false;
+    }
+  }
+  return nativeLoads;
+}
+
+/** `native` throws when the addon does not load: asked for explicitly, a silent fallback would hide it. */
+export function resolveHashBackend(choice: HashBackendChoice = "auto"): HashBackend {
+  if (choice === "wasm") return "wasm";
+  if (nativeArgon2Available()) return "native";
+  if (choice === "native") throw new Error("PASSWORD_HASH_BACKEND=native but the argon2 addon does not load");
+  return "wasm";
 }
 
 export interface PasswordHasherOptions {
@@ -37,6 +68,8 @@ export interface PasswordHasherOptions {
   maxQueued?: number | undefined;
   /** CPU niceness of the hashing threads (Linux); 0 keeps normal priority. */
   workerNice?: number;
+  /** PASSWORD_HASH_BACKEND; default auto. */
+  backend?: HashBackendChoice | undefined;
 }
 
 export const DEFAULT_ARGON2 = { memoryKiB: 19456, iterations: 2, parallelism: 1 } as const;
@@ -144,9 +177,10 @@ export function createPasswordHasher(opts: PasswordHasherOptions = {}): Password
   const maxQueued = positiveInt("maxQueued", opts.maxQueued ?? QUEUE_PER_WORKER * poolSize, 0);
   const nice = opts.workerNice ?? WORKER_NICE;
   if (!Number.isInteger(nice) || nice < 0 || nice > 19) throw new RangeError("workerNice must be 0..19");
+  const backend = resolveHashBackend(opts.backend ?? "auto");
   const pool = new WorkerPool(new URL("./argon2-worker.mjs", import.meta.url), poolSize, {
     maxQueued,
-    workerData: { nice },
+    workerData: { nice, backend },
   });
   // A request that timed out no longer waits for its hash: drop it from the queue
   // (the request answers 503 with nothing committed either way).
@@ -202,6 +236,7 @@ export function createPasswordHasher(opts: PasswordHasherOptions = {}): Password
       await verify(await dummy, typeof password === "string" ? password.slice(0, 1024) : "");
       return false;
     },
+    backend,
     stats: () => pool.stats(),
     close: () => pool.close(),
   };

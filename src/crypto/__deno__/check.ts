@@ -1,7 +1,8 @@
 /**
  * Deno smoke check for src/crypto: the argon2id worker pool (node:worker_threads +
- * hash-wasm under Deno), AES-GCM keyring, Ed25519 access tokens and device tokens.
- *   npx deno run --allow-read --allow-env --allow-sys src/crypto/__deno__/check.ts
+ * native argon2 or hash-wasm under Deno), AES-GCM keyring, Ed25519 access tokens and device tokens.
+ *   npx deno run --allow-read --allow-env --allow-sys --allow-ffi src/crypto/__deno__/check.ts
+ * Without --allow-ffi the native addon does not load and the pool falls back to hash-wasm.
  * Prints one line per check and exits non-zero on any failure.
  */
 import { createKeyring } from "../aead.ts";
@@ -25,7 +26,18 @@ try {
   const malformed = await hasher.verify("$argon2id$garbage", "correct horse battery");
   const pass =
     phc.startsWith("$argon2id$v=19$m=19456,t=2,p=1$") && phc !== other && ok && !wrong && !malformed;
-  report("argon2id worker pool", pass, `${Math.round(performance.now() - started)} ms`);
+  report("argon2id worker pool", pass, `${hasher.backend}, ${Math.round(performance.now() - started)} ms`);
+  // A hash from this backend verifies with hash-wasm, and one from hash-wasm verifies here.
+  const wasm = createPasswordHasher({ poolSize: 1, backend: "wasm" });
+  try {
+    const fromWasm = await wasm.hash("correct horse battery");
+    const cross =
+      (await wasm.verify(phc, "correct horse battery")) &&
+      (await hasher.verify(fromWasm, "correct horse battery"));
+    report(`argon2id ${hasher.backend} and wasm verify each other's hashes`, cross);
+  } finally {
+    await wasm.close();
+  }
 } finally {
   await hasher.close();
 }
