@@ -24,6 +24,7 @@ import { principalsFor } from "../access/principals.ts";
 import { authenticateApiKey } from "../api-keys/authenticate.ts";
 import type { AppDeps } from "../app.ts";
 import { type AccessClaims, TokenError } from "../crypto/jwt.ts";
+import { declareAnswers } from "../http/answers.ts";
 import type { AppEnv } from "../http/env.ts";
 import { AppError } from "../http/errors.ts";
 import { eventMetadata } from "../http/metadata.ts";
@@ -69,52 +70,57 @@ export function requireAuth(appDeps: AppDeps, opts: RequireAuthOptions = {}): Mi
     }
   }
 
-  return async (c, next) => {
-    const header = c.req.header("Authorization");
-    const match = header ? /^Bearer[ ]+([^\s]+)\s*$/i.exec(header) : null;
-    const xApiKey = c.req.header("X-API-Key");
-    if (xApiKey !== undefined || match?.[1]?.startsWith("mk_")) {
-      if (!opts.apiKeys || (xApiKey !== undefined && header !== undefined)) {
-        throw new AppError("unauthorized", "API keys are not accepted on this endpoint", {
-          headers: challenge("invalid_token"),
+  // /openapi.json declares the credentials and the 401 from this tag (src/http/openapi.ts).
+  const security = opts.apiKeys ? [["bearerAuth"], ["apiKey"]] : [["bearerAuth"]];
+  return declareAnswers<MiddlewareHandler<AppEnv>>(
+    async (c, next) => {
+      const header = c.req.header("Authorization");
+      const match = header ? /^Bearer[ ]+([^\s]+)\s*$/i.exec(header) : null;
+      const xApiKey = c.req.header("X-API-Key");
+      if (xApiKey !== undefined || match?.[1]?.startsWith("mk_")) {
+        if (!opts.apiKeys || (xApiKey !== undefined && header !== undefined)) {
+          throw new AppError("unauthorized", "API keys are not accepted on this endpoint", {
+            headers: challenge("invalid_token"),
+          });
+        }
+        c.set(
+          "auth",
+          await authenticateApiKey(deps, (xApiKey ?? match![1]!).trim(), c.get("clientIp") ?? null),
+        );
+        return next();
+      }
+      if (!match) {
+        throw new AppError("unauthorized", "Send `Authorization: Bearer <access token>`", {
+          headers: { "WWW-Authenticate": CHALLENGE },
         });
       }
-      c.set(
-        "auth",
-        await authenticateApiKey(deps, (xApiKey ?? match![1]!).trim(), c.get("clientIp") ?? null),
-      );
-      return next();
-    }
-    if (!match) {
-      throw new AppError("unauthorized", "Send `Authorization: Bearer <access token>`", {
-        headers: { "WWW-Authenticate": CHALLENGE },
+      const token = match[1]!;
+      let claims = verified.get(token, deps.clock.now());
+      if (!claims) claims = await verify(token, c);
+      const principal = await principals.get(claims.sub);
+      if (principal?.status !== "active") throw revoked();
+      const idle = idleSecondsFor(deps, principal.roles);
+      let known = false;
+      try {
+        const activity = await guard.touch(claims.sid, deps.clock.now(), idle);
+        if (activity.revoked) throw revoked();
+        known = activity.lastSeen !== null;
+      } catch (err) {
+        if (err instanceof AppError) throw err;
+        // The guard logs its outage once (session-guard-resilient.ts); not once per request.
+        c.get("logger")?.debug({ err }, "SessionGuard unavailable; checking the sessions row");
+      }
+      if (!known) await checkSessionRow(deps, c, claims.sid, claims.sub, idle);
+      c.set("auth", {
+        userId: claims.sub,
+        sessionId: claims.sid,
+        roles: principal.roles,
+        needsSecondFactor: deps.config.adminRequireMfa && !principal.mfaEnabled,
       });
-    }
-    const token = match[1]!;
-    let claims = verified.get(token, deps.clock.now());
-    if (!claims) claims = await verify(token, c);
-    const principal = await principals.get(claims.sub);
-    if (principal?.status !== "active") throw revoked();
-    const idle = idleSecondsFor(deps, principal.roles);
-    let known = false;
-    try {
-      const activity = await guard.touch(claims.sid, deps.clock.now(), idle);
-      if (activity.revoked) throw revoked();
-      known = activity.lastSeen !== null;
-    } catch (err) {
-      if (err instanceof AppError) throw err;
-      // The guard logs its outage once (session-guard-resilient.ts); not once per request.
-      c.get("logger")?.debug({ err }, "SessionGuard unavailable; checking the sessions row");
-    }
-    if (!known) await checkSessionRow(deps, c, claims.sid, claims.sub, idle);
-    c.set("auth", {
-      userId: claims.sub,
-      sessionId: claims.sid,
-      roles: principal.roles,
-      needsSecondFactor: deps.config.adminRequireMfa && !principal.mfaEnabled,
-    });
-    await next();
-  };
+      await next();
+    },
+    { statuses: [401], security },
+  );
 }
 
 const revoked = () =>
