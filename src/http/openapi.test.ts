@@ -174,7 +174,9 @@ describe("/docs", () => {
     for (const o of operations()) expect(html).toContain(`id="op-${o.method.toLowerCase()}-`);
     const register = html.slice(html.indexOf('id="op-post--v1-auth-register"'));
     const section = register.slice(0, register.indexOf("</section>"));
-    expect(section).toMatch(/<code>password<\/code><\/td><td>string<\/td><td>required<\/td><td>12–128 characters/);
+    expect(section).toMatch(
+      /<code>password<\/code><\/td><td>string<\/td><td>required<\/td><td>12–128 characters/,
+    );
     expect(section).toContain("&#34;code&#34;: &#34;email_taken&#34;");
     expect(section).toContain("&#34;code&#34;: &#34;rate_limited&#34;");
     expect(section).toContain("&#34;code&#34;: &#34;payload_too_large&#34;");

@@ -113,8 +113,10 @@ export function credentialRouter(deps: AuthDeps) {
     request: body(z.object({ currentPassword: PasswordSchema, newPassword: NewPasswordSchema })),
     responses: {
       200: json(z.object({ status: z.literal("password_changed") }), "Changed"),
-      400: problemContent("`password_policy` or `validation_failed`"),
-      401: problemContent("`invalid_credentials` (wrong current password), or a token problem"),
+      400: problemContent(
+        "`wrong_password` (the current password is not correct; it counts toward the lockout, `remainingAttempts` shown from 3), `password_policy` or `validation_failed`",
+      ),
+      401: problemContent("`unauthorized`, `token_invalid`, `token_expired` or `session_revoked`"),
       423: problemContent("`account_locked`, with `Retry-After`"),
     },
   });
