@@ -5,6 +5,8 @@
  * TEST_REDIS_URL) are set, else on the embedded database. The client talks to
  * it through fetch only, as in a browser or Deno.
  */
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../../db/client.ts";
 import { principalsFor } from "../../src/access/principals.ts";
@@ -49,6 +51,8 @@ beforeAll(async () => {
       ACCESS_TOKEN_TTL_SECONDS: String(ACCESS_TTL),
       // Each test user logs in from 127.0.0.1 many times: the IP limits are not under test here.
       RATE_LIMITS_ENABLED: "false",
+      // Production argon2 on a busy CI machine: slow answers are not what this suite tests.
+      REQUEST_TIMEOUT_MS: "120000",
       ...(db ? {} : { DATA_DIR: "memory://" }),
       ...(db && TEST_REDIS_URL
         ? { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: `vigil-client-test-${crypto.randomUUID()}` }
@@ -272,4 +276,20 @@ describe("@vigil/client against a live server", () => {
     expect(refresh).toBeInstanceOf(SessionEndedError);
     expect(client.tokens).toBeNull();
   });
+
+  it("runs under Deno with fetch alone", async () => {
+    await verifiedUser("hal@example.com");
+    const deno = new URL("../../node_modules/.bin/deno", import.meta.url).pathname;
+    const script = new URL("./deno-smoke.ts", import.meta.url).pathname;
+    const { stdout } = await promisify(execFile)(
+      deno,
+      ["run", "--no-check", "--allow-net=127.0.0.1", script, server.base, "hal@example.com", PASSWORD],
+      { timeout: 120_000 },
+    );
+    expect(JSON.parse(stdout.trim().split("\n").pop()!)).toEqual({
+      email: "hal@example.com",
+      typedError: "invalid_credentials",
+      runtime: "deno",
+    });
+  }, 180_000);
 });

@@ -24,7 +24,7 @@ export function createRouter(): OpenAPIHono<AppEnv> {
       return openapi(route, handler, hook);
     const keys = keyShape(schema as Parameters<typeof keyShape>[0]);
     return openapi(route, handler, ((result: Parameters<typeof validationHook>[0], c: Context<AppEnv>) =>
-      validationHook(result, c, keys)) as OpenApiArgs[2]);
+      validationHook(result, c, keys)) as unknown as OpenApiArgs[2]);
   }) as typeof router.openapi;
   return router;
 }
