@@ -16,10 +16,11 @@ export const EmailSchema = z
  * policy's limits (12–128 characters, counted in Unicode code points as JSON
  * Schema counts them); the policy itself checks them, with the rest of its
  * rules, and answers `password_policy` listing each issue. The validator only
- * stops absurd sizes before hashing.
+ * refuses an empty one and absurd sizes before hashing.
  */
 export const NewPasswordSchema = z
   .string()
+  .min(1)
   .max(1024)
   .openapi({
     minLength: DEFAULT_POLICY.minLength,
