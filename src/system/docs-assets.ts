@@ -35,8 +35,9 @@ table { border-collapse: collapse; font-size: 0.85rem; } td, th { border: 1px so
 export const DOCS_JS = `"use strict";
 (function () {
   var input = document.getElementById("filter");
-  if (!input) return;
-  input.hidden = false;
+  var box = document.getElementById("filter-box");
+  if (!input || !box) return;
+  box.hidden = false;
   var ops = Array.prototype.slice.call(document.querySelectorAll("section.op[data-filter]"));
   var links = Array.prototype.slice.call(document.querySelectorAll("nav li"));
   input.addEventListener("input", function () {

@@ -211,7 +211,7 @@ export function renderDocsPage(doc: Json): string {
 </head>
 <body>
 <header><h1>${esc(info.title)}</h1><p>OpenAPI ${esc(doc.openapi)} · version ${esc(info.version)} · <a href="/openapi.json">/openapi.json</a></p><p>${esc(info.description ?? "")}</p></header>
-<nav aria-label="Operations"><label for="filter">Filter</label> <input id="filter" type="search" placeholder="path, method or tag" hidden>
+<nav aria-label="Operations"><span id="filter-box" hidden><label for="filter">Filter</label> <input id="filter" type="search" placeholder="path, method or tag"></span>
 <h2>Operations</h2><ul>${nav.join("")}</ul>
 <h2>Schemas</h2><ul>${schemas.map(([n]) => `<li><a href="#schema-${anchor(n)}">${esc(n)}</a></li>`).join("")}</ul></nav>
 <main>
