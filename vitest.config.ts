@@ -3,7 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["**/*.test.ts"],
-    exclude: ["node_modules/**", "data/**"],
+    // client/ has its own node_modules (a package of its own); its tests in client/test run here.
+    exclude: ["node_modules/**", "data/**", "client/node_modules/**", "client/dist/**"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Real-service suites share one Postgres and one Redis: two workers keep the

@@ -11,6 +11,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { API_KEY_SCOPES } from "../../events/catalog/api-keys.ts";
+import { declareAnswers } from "../http/answers.ts";
 import type { AppEnv, AuthContext } from "../http/env.ts";
 import { AppError } from "../http/errors.ts";
 
@@ -111,17 +112,21 @@ export function grantableScopes(auth: Pick<AuthContext, "roles" | "apiKey">): Sc
 
 /** Mount after `requireAuth`: 403 `forbidden` unless the caller holds the permission. */
 export function requirePermission(permission: Permission): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    const auth = c.get("auth") as AuthContext | undefined;
-    if (!auth) throw new AppError("unauthorized", "Authentication is required");
-    if (!can(auth, permission)) {
-      throw new AppError("forbidden", `This needs the ${permission} permission`);
-    }
-    if (SECOND_FACTOR_PERMISSIONS.has(permission) && auth.needsSecondFactor) {
-      throw new AppError("mfa_required", "Enable two-factor authentication before using admin endpoints");
-    }
-    await next();
-  };
+  // /openapi.json declares the 403 from this tag (src/http/openapi.ts).
+  return declareAnswers<MiddlewareHandler<AppEnv>>(
+    async (c, next) => {
+      const auth = c.get("auth") as AuthContext | undefined;
+      if (!auth) throw new AppError("unauthorized", "Authentication is required");
+      if (!can(auth, permission)) {
+        throw new AppError("forbidden", `This needs the ${permission} permission`);
+      }
+      if (SECOND_FACTOR_PERMISSIONS.has(permission) && auth.needsSecondFactor) {
+        throw new AppError("mfa_required", "Enable two-factor authentication before using admin endpoints");
+      }
+      await next();
+    },
+    { statuses: [403] },
+  );
 }
 
 /**

@@ -24,6 +24,7 @@ import { principalsFor } from "../access/principals.ts";
 import { authenticateApiKey } from "../api-keys/authenticate.ts";
 import type { AppDeps } from "../app.ts";
 import { type AccessClaims, TokenError } from "../crypto/jwt.ts";
+import { declareAnswers } from "../http/answers.ts";
 import type { AppEnv } from "../http/env.ts";
 import { AppError } from "../http/errors.ts";
 import { eventMetadata } from "../http/metadata.ts";
@@ -75,7 +76,9 @@ export function requireAuth(appDeps: AppDeps, opts: RequireAuthOptions = {}): Mi
     }
   }
 
-  return async (c, next) => {
+  // /openapi.json declares the credentials and the 401 from this tag (src/http/openapi.ts).
+  const security = opts.apiKeys ? [["bearerAuth"], ["apiKey"]] : [["bearerAuth"]];
+  const handler: MiddlewareHandler<AppEnv> = async (c, next) => {
     if (opts.tokenFrom) {
       const token = opts.tokenFrom(c);
       if (!token) throw new AppError("unauthorized", "Sign in first");
@@ -103,6 +106,7 @@ export function requireAuth(appDeps: AppDeps, opts: RequireAuthOptions = {}): Mi
     }
     return authenticate(match[1]!, c, next);
   };
+  return declareAnswers(handler, { statuses: [401], security });
 
   async function authenticate(
     token: string,

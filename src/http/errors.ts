@@ -14,6 +14,8 @@ import { DeadlineExceededError } from "../../db/deadline.ts";
 import { ConcurrencyError, EventValidationError } from "../../events/errors.ts";
 import { PoolBusyError } from "../crypto/worker-pool.ts";
 import type { AppEnv } from "./env.ts";
+import { type KeyShape, unknownKeys } from "./known-keys.ts";
+import { fieldIssues } from "./messages.ts";
 
 export const ERROR_CODES = {
   bad_request: { status: 400, title: "Bad request" },
@@ -41,6 +43,8 @@ export const ERROR_CODES = {
   email_taken: { status: 409, title: "Email already registered" },
   password_policy: { status: 400, title: "Password does not meet the policy" },
   invalid_credentials: { status: 401, title: "Invalid email or password" },
+  // Password change: the signed-in user's current password is not the one given (the token is fine).
+  wrong_password: { status: 400, title: "Wrong current password" },
   account_locked: { status: 423, title: "Account locked" },
   account_disabled: { status: 403, title: "Account disabled" },
   email_not_verified: { status: 403, title: "Email not verified" },
@@ -111,6 +115,8 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 export interface FieldIssue {
   path: string;
   message: string;
+  /** A finer code for the field, where one exists (the password policy's `password_too_short`...). */
+  code?: string;
 }
 
 export interface AppErrorExtra {
@@ -172,13 +178,9 @@ export function problemResponse(c: Context<AppEnv>, err: AppError): Response {
   return new Response(JSON.stringify(body), { status: err.status, headers });
 }
 
-/** Zod issues as field paths: `body.email`, `query.limit`, `param.id`. */
-export function zodFieldIssues(error: ZodError, target?: string): FieldIssue[] {
-  const prefix = target === undefined ? [] : [target === "json" || target === "form" ? "body" : target];
-  return error.issues.map((i) => ({
-    path: [...prefix, ...i.path.map(String)].join("."),
-    message: i.message,
-  }));
+/** Zod issues as field issues: `body.email` / "email is required" (src/http/messages.ts). */
+export function zodFieldIssues(error: ZodError, target?: string, input?: unknown): FieldIssue[] {
+  return fieldIssues(error.issues, target, input);
 }
 
 const HTTP_EXCEPTION_CODES: Record<number, ErrorCode> = {
@@ -259,16 +261,35 @@ export function createErrorHandler(logger: Logger): ErrorHandler<AppEnv> {
   };
 }
 
+type HookResult = { target: string; data?: unknown } & (
+  | { success: true }
+  | { success: false; error: ZodError }
+);
+
 /**
- * The zod-openapi `defaultHook`: a failed validation becomes `validation_failed`
- * with one entry per field, instead of the library's raw ZodError JSON.
+ * The zod-openapi hook: a failed validation becomes `validation_failed` with
+ * one entry per field, instead of the library's raw ZodError JSON. For a JSON
+ * body, keys its schema does not take are refused too (`bodyKeys`: the shape
+ * read from the route's schema, src/http/known-keys.ts), in the same list.
  */
-export function validationHook(
-  result: { target: string } & ({ success: true } | { success: false; error: ZodError }),
-): void {
-  if (!result.success) {
-    throw new AppError("validation_failed", "The request has invalid fields", {
-      errors: zodFieldIssues(result.error, result.target),
-    });
-  }
+export async function validationHook(
+  result: HookResult,
+  c?: Context<AppEnv>,
+  bodyKeys?: KeyShape,
+): Promise<void> {
+  const isBody = result.target === "json" && bodyKeys !== undefined && c !== undefined;
+  // On failure `data` is what was sent; on success it is the parsed value, so read the sent body again (cached).
+  const sent = result.success
+    ? isBody
+      ? await c.req.json().catch(() => undefined)
+      : undefined
+    : result.data;
+  const unknown = isBody ? unknownKeys(sent, bodyKeys, "body") : [];
+  if (result.success && unknown.length === 0) return;
+  const issues = result.success ? [] : zodFieldIssues(result.error, result.target, sent);
+  // A strict schema reports its unknown keys itself: each field once.
+  const named = new Set(issues.map((i) => i.path));
+  throw new AppError("validation_failed", "The request has invalid fields", {
+    errors: [...issues, ...unknown.filter((i) => !named.has(i.path))],
+  });
 }

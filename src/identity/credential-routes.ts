@@ -12,7 +12,7 @@ import { createRouter, problemContent } from "../http/router.ts";
 import { limitAuthenticated, limitEmailSends } from "../security/ratelimit/index.ts";
 import { changePassword } from "./password-change.ts";
 import { completePasswordReset, requestPasswordReset } from "./password-reset.ts";
-import { EmailSchema, UserSchema, userBody } from "./schemas.ts";
+import { EmailSchema, NewPasswordSchema, PasswordSchema, UserSchema, userBody } from "./schemas.ts";
 import { userById } from "./user.ts";
 import { requestVerification, resendVerification, verifyEmail } from "./verification.ts";
 
@@ -25,7 +25,6 @@ const body = <S extends z.ZodType>(schema: S) => ({
 });
 
 const TokenSchema = z.string().min(1).max(256).openapi({ example: "q3W1…(43 characters)" });
-const NewPasswordSchema = z.string().min(1).max(1024).openapi({ example: "lantern orchard basalt 77" });
 const AcceptedSchema = z.object({ status: z.literal("accepted"), detail: z.string() }).openapi("Accepted");
 const UNAUTHORIZED = problemContent("`unauthorized`, `token_invalid`, `token_expired` or `session_revoked`");
 const INVALID_TOKEN = problemContent(
@@ -111,11 +110,13 @@ export function credentialRouter(deps: AuthDeps) {
       "Revokes every other session. A wrong current password counts toward the lockout like a failed login.",
     middleware: [auth, perUser],
     ...secured,
-    request: body(z.object({ currentPassword: z.string().min(1).max(1024), newPassword: NewPasswordSchema })),
+    request: body(z.object({ currentPassword: PasswordSchema, newPassword: NewPasswordSchema })),
     responses: {
       200: json(z.object({ status: z.literal("password_changed") }), "Changed"),
-      400: problemContent("`password_policy` or `validation_failed`"),
-      401: problemContent("`invalid_credentials` (wrong current password), or a token problem"),
+      400: problemContent(
+        "`wrong_password` (the current password is not correct; it counts toward the lockout, `remainingAttempts` shown from 3), `password_policy` or `validation_failed`",
+      ),
+      401: problemContent("`unauthorized`, `token_invalid`, `token_expired` or `session_revoked`"),
       423: problemContent("`account_locked`, with `Retry-After`"),
     },
   });

@@ -7,7 +7,7 @@
 import { ConcurrencyError } from "../../events/errors.ts";
 import type { EventMetadata } from "../../events/types.ts";
 import type { AuthDeps } from "../auth/deps.ts";
-import { checkPassword } from "../crypto/password-policy.ts";
+import { checkPassword, type PasswordIssue } from "../crypto/password-policy.ts";
 import { AppError } from "../http/errors.ts";
 import { markRevoked, revokeSessionsIn } from "../sessions/commands.ts";
 import { openSessions } from "../sessions/session.ts";
@@ -16,6 +16,28 @@ import { refusal } from "./login.ts";
 import { userById, userStream } from "./user.ts";
 
 const RETRIES = 5;
+
+/**
+ * The current password was wrong: said as such, not as a failed login (the
+ * caller is signed in). It still counts toward the lockout, and the remaining
+ * attempts are shown once few are left.
+ */
+function wrongPassword(remainingAttempts: number): AppError {
+  return new AppError("wrong_password", "The current password is not correct", {
+    errors: [{ path: "body.currentPassword", message: "currentPassword is not your current password" }],
+    ext: remainingAttempts <= 3 ? { remainingAttempts } : undefined,
+  });
+}
+
+/**
+ * `password_policy`: one entry per rule broken, in `errors` (the field, the
+ * message, and the policy's code such as `password_too_short`), listed once.
+ */
+export function policyRefusal(issues: readonly PasswordIssue[], field: string): AppError {
+  return new AppError("password_policy", "The password does not meet the policy", {
+    errors: issues.map((i) => ({ path: `body.${field}`, message: i.message, code: i.code })),
+  });
+}
 
 export async function changePassword(
   deps: AuthDeps,
@@ -34,10 +56,7 @@ export async function changePassword(
       displayName: user.displayName ?? undefined,
     });
     if (!policy.ok) {
-      throw new AppError("password_policy", "The password does not meet the policy", {
-        errors: policy.issues.map((i) => ({ path: "body.newPassword", message: i.message })),
-        ext: { issues: policy.issues },
-      });
+      throw policyRefusal(policy.issues, "newPassword");
     }
     newPasswordHash = await passwords.hash(input.newPassword);
   }
@@ -73,6 +92,7 @@ export async function changePassword(
       await markRevoked(deps, result.ended);
       if (result.outcome.kind === "changed") return;
       // Committed first: the failure is on record before it is answered.
+      if (result.outcome.kind === "invalid_password") throw wrongPassword(result.outcome.remainingAttempts);
       throw refusal(result.outcome, deps.clock.now());
     } catch (err) {
       if (!(err instanceof ConcurrencyError) || attempt >= RETRIES) throw err;

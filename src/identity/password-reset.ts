@@ -31,6 +31,7 @@ import {
   issueEmailToken,
   presentedToken,
 } from "./email-token.ts";
+import { policyRefusal } from "./password-change.ts";
 import { normaliseEmail, type UserState, userByEmail, userById, userStream } from "./user.ts";
 
 const RETRIES = 5;
@@ -113,10 +114,7 @@ export async function completePasswordReset(
     displayName: user!.displayName ?? undefined,
   });
   if (!policy.ok) {
-    throw new AppError("password_policy", "The password does not meet the policy", {
-      errors: policy.issues.map((i) => ({ path: "body.newPassword", message: i.message })),
-      ext: { issues: policy.issues },
-    });
+    throw policyRefusal(policy.issues, "newPassword");
   }
   const passwordHash = await deps.auth.passwords.hash(newPassword);
   const meta = { ...metadata, actor: `user:${user!.userId}` };

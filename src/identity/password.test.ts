@@ -160,7 +160,7 @@ describe("POST /v1/auth/password/change", () => {
     expect((await reset(token, "yet-another-good-passphrase")).body).toMatchObject({ code: "invalid_token" });
   });
 
-  it("answers a wrong current password with 401 invalid_credentials, counting toward the lockout", async () => {
+  it("answers a wrong current password with 400 wrong_password, counting toward the lockout", async () => {
     const p = await login();
     const codes = [];
     for (let i = 0; i < 5; i++) {
@@ -168,10 +168,10 @@ describe("POST /v1/auth/password/change", () => {
       codes.push([res.status, res.body!.code, res.body!.remainingAttempts]);
     }
     expect(codes).toEqual([
-      [401, "invalid_credentials", undefined], // remainingAttempts shown from 3 down
-      [401, "invalid_credentials", 3],
-      [401, "invalid_credentials", 2],
-      [401, "invalid_credentials", 1],
+      [400, "wrong_password", undefined], // remainingAttempts shown from 3 down
+      [400, "wrong_password", 3],
+      [400, "wrong_password", 2],
+      [400, "wrong_password", 1],
       [423, "account_locked", undefined],
     ]);
     // Locked: even the right password cannot change it now; password login is locked too.

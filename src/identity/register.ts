@@ -11,6 +11,7 @@ import type { AuthDeps } from "../auth/deps.ts";
 import { checkPassword } from "../crypto/password-policy.ts";
 import { AppError } from "../http/errors.ts";
 import { deriveToken } from "./email-token.ts";
+import { policyRefusal } from "./password-change.ts";
 import { normaliseEmail, type UserState, userById, userStream } from "./user.ts";
 
 export interface RegisterInput {
@@ -30,10 +31,7 @@ export async function register(
   const displayName = input.displayName?.trim() || null;
   const policy = checkPassword(input.password, { email, displayName: displayName ?? undefined });
   if (!policy.ok) {
-    throw new AppError("password_policy", "The password does not meet the policy", {
-      errors: policy.issues.map((i) => ({ path: "body.password", message: i.message })),
-      ext: { issues: policy.issues },
-    });
+    throw policyRefusal(policy.issues, "password");
   }
   const userId = uuidv7();
   const passwordHash = await deps.auth.passwords.hash(input.password);

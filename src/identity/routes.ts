@@ -9,7 +9,15 @@ import { textLine } from "../http/text.ts";
 import { limitAuthenticated, limitLogin, limitRegister } from "../security/ratelimit/index.ts";
 import { login } from "./login.ts";
 import { register } from "./register.ts";
-import { EmailSchema, LoginResponseSchema, MfaChallengeSchema, UserSchema, userBody } from "./schemas.ts";
+import {
+  EmailSchema,
+  LoginResponseSchema,
+  MfaChallengeSchema,
+  NewPasswordSchema,
+  PasswordSchema,
+  UserSchema,
+  userBody,
+} from "./schemas.ts";
 import { userById } from "./user.ts";
 
 const json = <S extends z.ZodType>(schema: S, description: string) => ({
@@ -31,7 +39,7 @@ const registerRoute = (deps: AuthDeps) =>
           "application/json": {
             schema: z.object({
               email: EmailSchema,
-              password: z.string().min(1).max(1024).openapi({ example: "correct horse battery staple" }),
+              password: NewPasswordSchema,
               displayName: textLine({ max: 100 }).optional(),
             }),
           },
@@ -59,7 +67,7 @@ const loginRoute = (deps: AuthDeps) =>
         required: true,
         content: {
           "application/json": {
-            schema: z.object({ email: EmailSchema, password: z.string().min(1).max(1024) }),
+            schema: z.object({ email: EmailSchema, password: PasswordSchema }),
           },
         },
       },

@@ -5,6 +5,7 @@
  * they were added, so the ban check must be in place before the auth routes.
  */
 import type { Feature } from "../app.ts";
+import { declareAnswers } from "../http/answers.ts";
 import { alertsRouter } from "./alerts/routes.ts";
 import { banCheck } from "./bans/check.ts";
 import { bansRouter } from "./bans/routes.ts";
@@ -16,7 +17,8 @@ import { monitoringRouter } from "./monitoring/routes.ts";
 export const BANNED_PATHS = "/v1/auth/*";
 
 export const securityFeature: Feature = (app, deps) => {
-  app.use(BANNED_PATHS, banCheck(deps));
+  // Tagged so /openapi.json declares the 403 `ip_banned` on these routes.
+  app.use(BANNED_PATHS, declareAnswers(banCheck(deps), { statuses: [403] }));
   app.route("/v1", bansRouter(deps));
   app.route("/v1", alertsRouter(deps));
   app.route("/v1", eventsRouter(deps));

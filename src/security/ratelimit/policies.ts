@@ -7,6 +7,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppDeps } from "../../app.ts";
 import { principalVerifier } from "../../auth/principal.ts";
 import type { RateLimitConfig, RateLimitPolicyName } from "../../config.ts";
+import { declareAnswers } from "../../http/answers.ts";
 import type { AppEnv } from "../../http/env.ts";
 import { ipLimitSubject } from "../../http/ip.ts";
 import { createEvidence, type Evidence } from "./evidence.ts";
@@ -63,8 +64,13 @@ function limited(
   key: (c: Context<AppEnv>) => string | null | Promise<string | null>,
   extra: Pick<Parameters<typeof rateLimit>[0], "deferred" | "chargeAfter" | "principal"> = {},
 ): MiddlewareHandler<AppEnv> {
-  if (!deps.rateLimiter) return (_c, next) => next();
-  return rateLimit({ limiter: deps.rateLimiter, policies, key, evidence: evidenceFor(deps), ...extra });
+  // Tagged even when limits are off: /openapi.json describes the routes as built, not one deployment's settings.
+  const statuses = { statuses: [429] };
+  if (!deps.rateLimiter) return declareAnswers<MiddlewareHandler<AppEnv>>((_c, next) => next(), statuses);
+  return declareAnswers(
+    rateLimit({ limiter: deps.rateLimiter, policies, key, evidence: evidenceFor(deps), ...extra }),
+    statuses,
+  );
 }
 
 const hasCredentials = (c: Context<AppEnv>) =>
