@@ -10,9 +10,9 @@ import { stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { handle } from "../../events/handle.ts";
 import { hasPermission } from "../access/permissions.ts";
+import { bundleDownload } from "../audit/exports/download.ts";
 import { decideDownload, exportEvolver, exportStream } from "../audit/exports/export.ts";
 import { exportServices } from "../audit/exports/feature.ts";
-import { bundlePath } from "../audit/exports/job.ts";
 import { requestExport, resolveExport } from "../audit/exports/request.ts";
 import { exportById } from "../audit/exports/routes.ts";
 import { latestCheckpoint } from "../audit/ledger.ts";
@@ -145,28 +145,7 @@ export function ledgerRoutes(deps: AuthDeps) {
     .get("/ledger/exports/:id/bundle", sameAs("GET /v1/audit/exports/{id}/bundle"), async (c) => {
       const id = c.req.param("id");
       if (!UUID.test(id)) throw new AppError("not_found", "No such export");
-      const path = bundlePath(exportServices(deps).dir, id);
-      const size = await stat(path).then(
-        (s) => s.size,
-        () => null,
-      );
-      await handle(
-        deps.store,
-        exportStream(id),
-        exportEvolver,
-        (s) => {
-          if (s.status === "completed" && size === null) {
-            throw new AppError("not_found", "The bundle is no longer on the server; request a new export");
-          }
-          return decideDownload(s, id);
-        },
-        metaOf(c),
-      );
-      const body = Readable.toWeb(createReadStream(path)) as unknown as ReadableStream<Uint8Array>;
-      return c.body(body, 200, {
-        "Content-Type": "application/x-tar",
-        "Content-Length": String(size),
-        "Content-Disposition": `attachment; filename="vigil-export-${id}.tar"`,
-      });
+      const { body, headers } = await bundleDownload(deps.store, exportServices(deps).dir, id, metaOf(c));
+      return c.body(body, 200, headers);
     });
 }

@@ -18,8 +18,8 @@ import { eventMetadata } from "../../http/metadata.ts";
 import { createRouter, problemContent } from "../../http/router.ts";
 import { AUTH_PROBLEMS, guards, json, toIso } from "../../security/http.ts";
 import type { LedgerView } from "./bundle.ts";
+import { bundleDownload } from "./download.ts";
 import { decideDownload, exportEvolver, exportStream } from "./export.ts";
-import { bundlePath } from "./job.ts";
 import { RequestSchema, requestExport, resolveExport } from "./request.ts";
 
 const STATUSES = ["queued", "running", "completed", "failed"] as const;
@@ -176,32 +176,7 @@ export function exportsRouter(deps: AppDeps, x: ExportRouteDeps) {
       return c.json(view, 200);
     })
     .openapi(getBundle, async (c) => {
-      const id = c.req.valid("param").id;
-      const path = bundlePath(x.dir, id);
-      const size = await stat(path).then(
-        (s) => s.size,
-        () => null,
-      );
-      const done = await handle(
-        deps.store,
-        exportStream(id),
-        exportEvolver,
-        (s) => {
-          // Checked before the event: a download that cannot happen is not recorded.
-          if (s.status === "completed" && size === null) {
-            throw new AppError("not_found", "The bundle is no longer on the server; request a new export");
-          }
-          return decideDownload(s, id);
-        },
-        eventMetadata(c),
-      );
-      const body = Readable.toWeb(createReadStream(path)) as unknown as ReadableStream<Uint8Array>;
-      return c.body(body, 200, {
-        "Content-Type": "application/x-tar",
-        "Content-Length": String(size),
-        "Content-Disposition": `attachment; filename="vigil-export-${id}.tar"`,
-        "Repr-Digest": `sha-256=:${base64.encode(hexToBytes(done.state.sha256!))}:`,
-        "Cache-Control": "no-store",
-      });
+      const { body, headers } = await bundleDownload(deps.store, x.dir, c.req.valid("param").id, eventMetadata(c));
+      return c.body(body, 200, headers);
     });
 }
