@@ -10,6 +10,12 @@ export interface AppVariables {
   clientIp: string | undefined;
   /** Set by `requireAuth` (src/auth/middleware.ts) on authenticated routes. */
   auth: AuthContext;
+  /**
+   * The per-caller limit this request was already charged to before the route
+   * ran (src/security/ratelimit/middleware.ts): the subject and its policy
+   * header, so a later limiter on the same subject and policy does not charge again.
+   */
+  rateCharged: { subject: string; policy: string };
 }
 
 /** Who is calling: the verified access token's subject, session and roles. */

@@ -114,3 +114,63 @@ describe("authenticated requests and the anonymous per-IP bucket", () => {
     expect(await res.json()).toMatchObject({ code: "session_revoked" });
   });
 });
+
+describe("one limiter charge per request for verified credentials", () => {
+  const forgot = (headers: Record<string, string>) =>
+    from("/v1/auth/password/forgot", headers, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ email: "someone@example.com" }),
+    });
+
+  it("charges an authenticated route's request exactly one unit of the user's bucket", async () => {
+    const first = await from("/v1/auth/me", bearer(ada.token));
+    expect(first.status).toBe(200);
+    // One list member for the user's policy, not the IP's, and one unit used of 5.
+    expect(first.headers.get("RateLimit-Policy")).toBe('"user";q=5;w=60');
+    expect(first.headers.get("RateLimit")).toMatch(/^"user";r=4;t=\d+$/);
+    const statuses = [first.status];
+    for (let i = 0; i < 5; i++) statuses.push((await from("/v1/auth/me", bearer(ada.token))).status);
+    // Charged twice per request, the third would already be refused.
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+    // The IP's anonymous budget (3) was not touched.
+    for (let i = 0; i < 3; i++) expect((await from("/v1/auth/me")).status).toBe(401);
+  });
+
+  it("charges a public route reached with a verified token to the user", async () => {
+    const res = await forgot(bearer(ada.token));
+    expect(res.status).toBe(202);
+    expect(res.headers.get("RateLimit")).toMatch(/"user";r=4;t=\d+/);
+    for (let i = 0; i < 4; i++) expect((await from("/v1/auth/me", bearer(ada.token))).status).toBe(200);
+    expect((await from("/v1/auth/me", bearer(ada.token))).status).toBe(429);
+  });
+
+  it("refuses a spent user bucket before the route runs", async () => {
+    for (let i = 0; i < 5; i++) expect((await from("/v1/auth/me", bearer(ada.token))).status).toBe(200);
+    const logout = await from("/v1/auth/logout", bearer(ada.token), { method: "POST" });
+    expect(logout.status).toBe(429);
+    expect(await logout.json()).toMatchObject({ code: "rate_limited", violatedPolicies: ["user"] });
+    expect(logout.headers.get("Retry-After")).toMatch(/^\d+$/);
+    // Logout never ran: the session still works (checked through an app without limits).
+    expect((await h.api.call("GET", "/v1/auth/me", undefined, h.api.bearer(ada.token))).status).toBe(200);
+  });
+
+  it("charges an API key once per request on a key route", async () => {
+    const res = await from("/v1/api-keys", { "X-API-Key": apiKey });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("RateLimit-Policy")).toMatch(/^"api-key";q=\d+;w=60$/);
+    expect(res.headers.get("RateLimit")).toMatch(/^"api-key";r=\d+;t=\d+$/);
+    const q = Number(/q=(\d+)/.exec(res.headers.get("RateLimit-Policy")!)![1]);
+    expect(res.headers.get("RateLimit")).toContain(`r=${q - 1};`);
+  });
+
+  it("still charges the IP when a verified token's session turns out revoked (401)", async () => {
+    expect((await h.api.call("POST", "/v1/auth/logout", undefined, h.api.bearer(ada.token))).status).toBe(
+      204,
+    );
+    for (let i = 0; i < 3; i++) expect((await from("/v1/auth/me", bearer(ada.token))).status).toBe(401);
+    const anonymous = await from("/v1/auth/me");
+    expect(anonymous.status).toBe(429);
+    expect(await anonymous.json()).toMatchObject({ violatedPolicies: ["ip-minute"] });
+  });
+});

@@ -38,11 +38,12 @@ export interface RateLimitOptions {
   deferred?: (c: Context<AppEnv>) => boolean;
   chargeAfter?: (c: Context<AppEnv>) => boolean;
   /**
-   * For a deferred request this limit would refuse: the principal its
-   * credentials prove, if any, and the limit that applies to it instead. Such a
-   * request passes (unless that limit is spent too); it is charged there by the
-   * route's own per-caller limit, or here after the route when the route did
-   * not authenticate (no `auth` on the context).
+   * For a deferred request: the principal its credentials prove cheaply, if
+   * any, and that principal's own limit. Such a request skips this limit and is
+   * charged to its own limit once, up front (refused there when it is spent);
+   * the context's `rateCharged` marker then keeps the route's per-caller limit
+   * from charging the same subject again. It is still charged here afterwards
+   * when `chargeAfter` says so (authentication failed after all).
    */
   principal?: (c: Context<AppEnv>) => Promise<PrincipalLimit | null>;
 }
@@ -138,38 +139,48 @@ function refuse(c: Context<AppEnv>, policyValue: string, checks: readonly Check[
   );
 }
 
-/** A verified principal past an exhausted anonymous limit: held to its own limit instead. */
-async function limitPrincipal(
+/** Evidence of each policy this decision refused for the first time in its window. */
+function noteRefusals(
+  c: Context<AppEnv>,
+  evidence: Evidence | undefined,
+  checks: readonly Check[],
+  keyHash: string,
+) {
+  for (const x of checks) if (x.decision.firstRefusal) evidence?.refused(c, x.policy, keyHash);
+}
+
+/**
+ * A deferred request whose credentials verified: one unit of its principal's own
+ * limit, charged before the route runs, instead of a peek at the anonymous limit.
+ * `afterRoute` charges the anonymous limit when the route refused authentication.
+ */
+async function chargePrincipal(
   c: Context<AppEnv>,
   limiter: RateLimiter,
   own: PrincipalLimit,
   evidence: Evidence | undefined,
   next: () => Promise<void>,
+  afterRoute: () => Promise<void>,
 ): Promise<Response | undefined> {
   const policyValue = policyHeader(own.policies);
   let keyHash: string;
   let checks: Check[];
   try {
     keyHash = await subjectHash(own.subject);
-    checks = await consumeAll(limiter, own.policies, keyHash, 0);
+    checks = await consumeAll(limiter, own.policies, keyHash, 1);
   } catch (err) {
     c.get("logger")?.error({ err }, "rate limiter failed: request let through");
     await next();
     return;
   }
   if (checks.some((x) => !x.decision.allowed)) {
-    for (const x of checks) if (x.decision.firstRefusal) evidence?.refused(c, x.policy, keyHash);
+    noteRefusals(c, evidence, checks, keyHash);
     return refuse(c, policyValue, checks);
   }
+  c.set("rateCharged", { subject: own.subject, policy: policyValue });
   await next();
-  // An authenticated route charged its caller's limit itself; a public route reached with credentials did not.
-  if (c.get("auth")) return;
-  try {
-    checks = await consumeAll(limiter, own.policies, keyHash, 1);
-    setHeaders(c, policyValue, checks);
-  } catch (err) {
-    c.get("logger")?.error({ err }, "rate limiter failed while charging a request");
-  }
+  setHeaders(c, policyValue, checks);
+  await afterRoute();
 }
 
 export function rateLimit(opts: RateLimitOptions): MiddlewareHandler<AppEnv> {
@@ -183,6 +194,28 @@ export function rateLimit(opts: RateLimitOptions): MiddlewareHandler<AppEnv> {
     const subject = await opts.key(c);
     if (!subject) return next();
     const deferred = opts.deferred?.(c) ?? false;
+    if (!deferred) {
+      // Already charged up front to this very subject and limit (see chargePrincipal): one request, one unit.
+      const charged = c.get("rateCharged");
+      if (charged && charged.subject === subject && charged.policy === policyValue) return next();
+    }
+
+    if (deferred && opts.principal) {
+      const own = await opts.principal(c);
+      if (own) {
+        return chargePrincipal(c, limiter, own, evidence, next, async () => {
+          if (!opts.chargeAfter?.(c)) return;
+          try {
+            const ipHash = await subjectHash(subject);
+            const charged = await consumeAll(limiter, policies, ipHash, 1);
+            noteRefusals(c, evidence, charged, ipHash);
+            setHeaders(c, policyValue, charged);
+          } catch (err) {
+            c.get("logger")?.error({ err }, "rate limiter failed while charging a request");
+          }
+        });
+      }
+    }
 
     let keyHash: string;
     let checks: Check[];
@@ -193,13 +226,8 @@ export function rateLimit(opts: RateLimitOptions): MiddlewareHandler<AppEnv> {
       c.get("logger")?.error({ err }, "rate limiter failed: request let through");
       return next();
     }
-    const noteRefusals = (list: readonly Check[]) => {
-      for (const x of list) if (x.decision.firstRefusal) evidence?.refused(c, x.policy, keyHash);
-    };
     if (checks.some((x) => !x.decision.allowed)) {
-      const own = deferred && opts.principal ? await opts.principal(c) : null;
-      if (own) return limitPrincipal(c, limiter, own, evidence, next);
-      noteRefusals(checks);
+      noteRefusals(c, evidence, checks, keyHash);
       return refuse(c, policyValue, checks);
     }
 
@@ -208,7 +236,7 @@ export function rateLimit(opts: RateLimitOptions): MiddlewareHandler<AppEnv> {
     if (deferred && opts.chargeAfter?.(c)) {
       try {
         checks = await consumeAll(limiter, policies, keyHash, 1);
-        noteRefusals(checks);
+        noteRefusals(c, evidence, checks, keyHash);
       } catch (err) {
         c.get("logger")?.error({ err }, "rate limiter failed while charging a request");
       }

@@ -78,14 +78,18 @@ const hasCredentials = (c: Context<AppEnv>) =>
 
 /**
  * The global per-IP limit on /v1 (60/min and 1000/h), for anonymous traffic.
- * Requests that carry credentials are limited per user or key instead: they
- * are not charged to their IP unless authentication fails (401), so a bogus
- * token does not bypass the IP limit. When the IP's budget is spent, a
- * credentialed request still passes if its credentials are verified (a valid
- * access token's signature, an existing active API key: src/auth/principal.ts)
- * and its own user or key limit has room; a forged or expired one gets the 429.
- * So anonymous floods from a NAT or proxy address do not lock out the signed-in
- * users behind it, and brute force stays covered by the login, account and ban rules.
+ * A request whose credentials verify cheaply (a valid access token's signature
+ * and expiry, an existing active API key: src/auth/principal.ts) is not held to
+ * its IP's budget at all: it is charged one unit of its own user or key limit
+ * up front, refused with 429 there when that is spent, and the route's
+ * limitAuthenticated / limitApiKey do not charge the same subject again (the
+ * `rateCharged` marker). If authentication fails after all (401, e.g. a revoked
+ * session), the IP is charged too. Credentials that do not verify (forged,
+ * expired, unknown) are only checked against the IP's budget up front (429 when
+ * spent) and charged to it on a 401, so a bogus token does not bypass the IP
+ * limit. So anonymous floods from a NAT or proxy address do not lock out the
+ * signed-in users behind it, and brute force stays covered by the login,
+ * account and ban rules.
  */
 export function limitUnauthenticated(deps: AppDeps): MiddlewareHandler<AppEnv> {
   const p = namedPolicies(deps.config.rateLimit);
@@ -97,7 +101,7 @@ export function limitUnauthenticated(deps: AppDeps): MiddlewareHandler<AppEnv> {
   const principal = async (c: Context<AppEnv>): Promise<PrincipalLimit | null> => {
     const who = await verify(c);
     if (!who) return null;
-    // The same buckets as limitAuthenticated / limitApiKey, so one request is one unit wherever charged.
+    // The same buckets and policies as limitAuthenticated / limitApiKey, which then skip this subject.
     return who.kind === "key"
       ? { policies: [p.apiKey], subject: `key:${who.keyId}` }
       : { policies: [p.user], subject: `user:${who.userId}` };
