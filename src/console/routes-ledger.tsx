@@ -5,13 +5,8 @@
  * workers build the bundle, and the page shows its progress; the download
  * records AuditExportDownloaded as GET /v1/audit/exports/{id}/bundle does.
  */
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
-import { Readable } from "node:stream";
-import { handle } from "../../events/handle.ts";
 import { hasPermission } from "../access/permissions.ts";
 import { bundleDownload } from "../audit/exports/download.ts";
-import { decideDownload, exportEvolver, exportStream } from "../audit/exports/export.ts";
 import { exportServices } from "../audit/exports/feature.ts";
 import { requestExport, resolveExport } from "../audit/exports/request.ts";
 import { exportById } from "../audit/exports/routes.ts";

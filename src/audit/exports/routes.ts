@@ -3,15 +3,9 @@
  * Permission `audit:export` (auditors, admins). Requesting and downloading are
  * events with the actor; the bundle itself is built by the export job (job.ts).
  */
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
-import { Readable } from "node:stream";
 import { createRoute, z } from "@hono/zod-openapi";
-import { hexToBytes } from "@noble/hashes/utils.js";
-import { base64 } from "@scure/base";
 import type { Db } from "../../../db/client.ts";
 import { EXPORT_FORMATS } from "../../../events/catalog/exports.ts";
-import { handle } from "../../../events/handle.ts";
 import type { AppDeps } from "../../app.ts";
 import { AppError } from "../../http/errors.ts";
 import { eventMetadata } from "../../http/metadata.ts";
@@ -19,7 +13,6 @@ import { createRouter, problemContent } from "../../http/router.ts";
 import { AUTH_PROBLEMS, guards, json, toIso } from "../../security/http.ts";
 import type { LedgerView } from "./bundle.ts";
 import { bundleDownload } from "./download.ts";
-import { decideDownload, exportEvolver, exportStream } from "./export.ts";
 import { RequestSchema, requestExport, resolveExport } from "./request.ts";
 
 const STATUSES = ["queued", "running", "completed", "failed"] as const;
@@ -176,7 +169,12 @@ export function exportsRouter(deps: AppDeps, x: ExportRouteDeps) {
       return c.json(view, 200);
     })
     .openapi(getBundle, async (c) => {
-      const { body, headers } = await bundleDownload(deps.store, x.dir, c.req.valid("param").id, eventMetadata(c));
+      const { body, headers } = await bundleDownload(
+        deps.store,
+        x.dir,
+        c.req.valid("param").id,
+        eventMetadata(c),
+      );
       return c.body(body, 200, headers);
     });
 }
