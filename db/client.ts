@@ -54,8 +54,7 @@ export function createPostgresDb(opts: PostgresOptions): Db {
     idle_in_transaction_session_timeout: String(opts.idleInTransactionTimeoutMs ?? 30_000),
   };
   if (opts.schema) connection.search_path = `"${opts.schema}",public`;
-  const sql = postgres(opts.url, {
-    max: opts.max ?? 10,
+  const options = {
     onnotice: () => {},
     types: { int8 },
     connection,
@@ -70,7 +69,8 @@ export function createPostgresDb(opts: PostgresOptions): Db {
     // wait hung for seconds although the server was back. Capped at 250 ms, a
     // request during an outage fails fast (503) and the first one after it connects.
     backoff: reconnectDelaySeconds,
-  });
+  };
+  const sql = postgres(opts.url, { ...options, max: opts.max ?? 10 });
   const wrap = (s: postgres.Sql | postgres.TransactionSql | postgres.ReservedSql): Sql => ({
     async query<T>(text: string, params: readonly unknown[] = []) {
       const run = () => s.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true });
@@ -103,11 +103,35 @@ export function createPostgresDb(opts: PostgresOptions): Db {
       }
     },
     async reserve(fn) {
-      const conn = await sql.reserve();
+      // A session of its own, one connection that is never replaced, instead of
+      // postgres.js's reserve(): a reserved connection whose socket closed (the
+      // backend killed, a failover) still takes queries, which then throw outside
+      // any promise (an uncaught TypeError) or never settle. The long-lived loops
+      // that reserve (sequencer, consumers, fan-out) hold advisory locks on this
+      // session, so once it is gone every query must fail: the loop notices and
+      // reserves again, on a new session that has to take the lock anew.
+      let lost: Error | null = null;
+      const own = postgres(opts.url, {
+        ...options,
+        max: 1,
+        idle_timeout: 0,
+        max_lifetime: 0,
+        onclose: () => {
+          lost ??= new Error("the reserved database session was closed");
+        },
+      });
+      const session = wrap(own);
       try {
-        return await fn(wrap(conn));
+        return await fn({
+          query(text, params) {
+            if (lost) return Promise.reject(lost);
+            return session.query(text, params);
+          },
+        });
       } finally {
-        conn.release();
+        // A lost session has nothing to finish; waiting on it would only stall the loop.
+        const ending = own.end({ timeout: lost ? 0 : 5 }).catch(() => {});
+        if (!lost) await ending;
       }
     },
     async listen(channel, fn) {
