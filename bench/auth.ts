@@ -33,7 +33,6 @@ import { Hono } from "hono";
 import { uuidv7 } from "../events/ids.ts";
 import type { EventMetadata } from "../events/types.ts";
 import { createApp, type Feature } from "../src/app.ts";
-import type { AuthDeps } from "../src/auth/deps.ts";
 import { createAuthServices } from "../src/auth/services.ts";
 import { loadConfig } from "../src/config.ts";
 import { HASH_BACKENDS, type HashBackendChoice, WORKER_NICE } from "../src/crypto/password.ts";
@@ -41,12 +40,12 @@ import { createRouter } from "../src/http/router.ts";
 import { identityFeature } from "../src/identity/feature.ts";
 import { userStream } from "../src/identity/user.ts";
 import { createLogger } from "../src/observability/logger.ts";
-import { Metrics } from "../src/observability/metrics.ts";
 import { createRateLimiter } from "../src/security/ratelimit/index.ts";
 import {
   appStore,
   type BenchContext,
   type BenchModule,
+  benchDeps,
   envNumber,
   fmtInt,
   fmtMs,
@@ -181,18 +180,7 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
     },
   });
   const limits = await createRateLimiter(config, logger);
-  const deps: AuthDeps = {
-    config,
-    db: ctx.db,
-    store,
-    logger,
-    metrics: new Metrics({ defaultMetrics: false }),
-    clock,
-    ids: { newId: () => uuidv7() },
-    readiness: [],
-    rateLimiter: limits.limiter,
-    auth,
-  };
+  const deps = benchDeps({ config, db: ctx.db, store, logger, clock, rateLimiter: limits.limiter, auth });
   const servers: Server[] = [];
   try {
     // Users registered straight into the log, sharing one hash (one argon2 run instead of hundreds).

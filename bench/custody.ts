@@ -18,18 +18,23 @@
  * Module env: BENCH_CUSTODY_CLIENTS (concurrent rounds, default 8).
  */
 import { ed25519, ed25519_FROST as frost } from "@noble/curves/ed25519.js";
-import { uuidv7 } from "../events/ids.ts";
 import { createApp } from "../src/app.ts";
-import type { AuthDeps } from "../src/auth/deps.ts";
 import { createAuthServices } from "../src/auth/services.ts";
 import { loadConfig } from "../src/config.ts";
 import { fromHex, toHex } from "../src/custody/hex.ts";
 import { GuardianClient, type Json, signedInUser, vaultWithKey } from "../src/custody/testing.ts";
 import { features } from "../src/features.ts";
 import { createLogger } from "../src/observability/logger.ts";
-import { Metrics } from "../src/observability/metrics.ts";
 import { pushLatency } from "./custody-push.ts";
-import { appStore, type BenchContext, type BenchModule, envNumber, type ResultRow, runFor } from "./lib.ts";
+import {
+  appStore,
+  type BenchContext,
+  type BenchModule,
+  benchDeps,
+  envNumber,
+  type ResultRow,
+  runFor,
+} from "./lib.ts";
 
 async function run(ctx: BenchContext): Promise<ResultRow[]> {
   const clients = envNumber("BENCH_CUSTODY_CLIENTS", 8);
@@ -43,17 +48,7 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
   const clock = { now: () => new Date() };
   const store = await appStore(ctx.db, config, clock);
   const auth = await createAuthServices({ db: ctx.db, config, clock, logger });
-  const deps: AuthDeps = {
-    config,
-    db: ctx.db,
-    store,
-    logger,
-    metrics: new Metrics({ defaultMetrics: false }),
-    clock,
-    ids: { newId: () => uuidv7() },
-    readiness: [],
-    auth,
-  };
+  const deps = benchDeps({ config, db: ctx.db, store, logger, clock, auth });
   try {
     const app = createApp(deps, features);
     const admin = (await signedInUser(deps, app, "bench-admin@example.com", ["admin"])).call;

@@ -26,7 +26,6 @@ import autocannon from "autocannon";
 import { uuidv7 } from "../events/ids.ts";
 import type { EventMetadata } from "../events/types.ts";
 import { createApp } from "../src/app.ts";
-import type { AuthDeps } from "../src/auth/deps.ts";
 import { createAuthServices } from "../src/auth/services.ts";
 import { memorySessionGuard } from "../src/auth/session-guard.ts";
 import { loadConfig } from "../src/config.ts";
@@ -40,8 +39,15 @@ import { assignPower } from "../src/governance/power.ts";
 import { walletsStream } from "../src/governance/wallets.ts";
 import { userStream } from "../src/identity/user.ts";
 import { createLogger } from "../src/observability/logger.ts";
-import { Metrics } from "../src/observability/metrics.ts";
-import { appStore, type BenchContext, type BenchModule, envNumber, fmtInt, type ResultRow } from "./lib.ts";
+import {
+  appStore,
+  type BenchContext,
+  type BenchModule,
+  benchDeps,
+  envNumber,
+  fmtInt,
+  type ResultRow,
+} from "./lib.ts";
 
 const PASSWORD = "plum-harbour-velvet-42";
 const META: EventMetadata = {
@@ -107,17 +113,7 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
     // Logins are set-up here, not what is measured.
     passwordOptions: { memoryKiB: 512, iterations: 1, parallelism: 1, poolSize: 1 },
   });
-  const deps: AuthDeps = {
-    config,
-    db: ctx.db,
-    store,
-    logger,
-    metrics: new Metrics({ defaultMetrics: false }),
-    clock,
-    ids: { newId: () => uuidv7() },
-    readiness: [],
-    auth,
-  };
+  const deps = benchDeps({ config, db: ctx.db, store, logger, clock, auth });
   const app = createApp(deps, features);
   const server = await new Promise<{ base: string; close: () => Promise<void> }>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, () => {

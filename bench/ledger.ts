@@ -23,17 +23,16 @@ import { ledgerSize, rootAt } from "../events/ledger/tree-store.ts";
 import type { EventMetadata } from "../events/types.ts";
 import { createApp } from "../src/app.ts";
 import { auditFeature, checkpointKeysFor } from "../src/audit/feature.ts";
-import type { AuthDeps } from "../src/auth/deps.ts";
 import { createAuthServices } from "../src/auth/services.ts";
 import { loadConfig } from "../src/config.ts";
 import { identityFeature } from "../src/identity/feature.ts";
 import { userStream } from "../src/identity/user.ts";
 import { createLogger } from "../src/observability/logger.ts";
-import { Metrics } from "../src/observability/metrics.ts";
 import {
   appStore,
   type BenchContext,
   type BenchModule,
+  benchDeps,
   envNumber,
   fmtInt,
   fmtMs,
@@ -75,17 +74,7 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
   const clock = { now: () => new Date() };
   const store = await appStore(db, config, clock);
   const auth = await createAuthServices({ db, config, clock, logger, passwordOptions: { poolSize: 1 } });
-  const deps: AuthDeps = {
-    config,
-    db,
-    store,
-    logger,
-    metrics: new Metrics({ defaultMetrics: false }),
-    clock,
-    ids: { newId: () => uuidv7() },
-    readiness: [],
-    auth,
-  };
+  const deps = benchDeps({ config, db, store, logger, clock, auth });
   const keys = checkpointKeysFor(deps);
 
   // Commit times of the events appended in the measured window, and the lags seen.

@@ -4,11 +4,14 @@
  */
 import type { Db } from "../db/client.ts";
 import { createCatalog } from "../events/catalog/index.ts";
+import { uuidv7 } from "../events/ids.ts";
 import { createPiiCipher } from "../events/pii.ts";
 import { createEventStore, type EventStore } from "../events/store.ts";
 import { inlineProjections } from "../projections/index.ts";
+import type { AuthDeps } from "../src/auth/deps.ts";
 import { masterKeyring } from "../src/auth/services.ts";
 import type { Config } from "../src/config.ts";
+import { Metrics } from "../src/observability/metrics.ts";
 
 export interface BenchContext {
   /** A fresh, migrated schema of its own; run.ts drops it afterwards. */
@@ -210,4 +213,20 @@ export async function appStore(db: Db, config: Config, clock: { now(): Date }): 
     pii: createPiiCipher(await masterKeyring(config)),
     now: clock.now,
   });
+}
+
+/**
+ * The dependencies an HTTP benchmark's app gets: what the caller built, plus
+ * the parts every benchmark sets the same way (fresh metrics without the
+ * default process collectors, uuidv7 ids, no readiness checks).
+ */
+export function benchDeps(
+  parts: Pick<AuthDeps, "config" | "db" | "store" | "logger" | "clock" | "auth" | "rateLimiter">,
+): AuthDeps {
+  return {
+    ...parts,
+    metrics: new Metrics({ defaultMetrics: false }),
+    ids: { newId: () => uuidv7() },
+    readiness: [],
+  };
 }

@@ -18,16 +18,14 @@ import { createPostgresDb } from "../../db/client.ts";
 import { migrate } from "../../db/migrate.ts";
 import { uuidv7 } from "../../events/ids.ts";
 import { createApp, type Feature } from "../../src/app.ts";
-import type { AuthDeps } from "../../src/auth/deps.ts";
 import { createAuthServices } from "../../src/auth/services.ts";
 import { loadConfig } from "../../src/config.ts";
 import { createRouter } from "../../src/http/router.ts";
 import { identityFeature } from "../../src/identity/feature.ts";
 import { userStream } from "../../src/identity/user.ts";
 import { createLogger } from "../../src/observability/logger.ts";
-import { Metrics } from "../../src/observability/metrics.ts";
 import { createRateLimiter } from "../../src/security/ratelimit/index.ts";
-import { appStore, envNumber } from "../lib.ts";
+import { appStore, benchDeps, envNumber } from "../lib.ts";
 
 const url = process.env.BENCH_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/vigil_bench";
 const redisUrl = process.env.BENCH_REDIS_URL || "redis://127.0.0.1:6379";
@@ -53,18 +51,7 @@ const clock = { now: () => new Date() };
 const store = await appStore(db, config, clock);
 const auth = await createAuthServices({ db, config, clock, logger });
 const limits = await createRateLimiter(config, logger);
-const deps: AuthDeps = {
-  config,
-  db,
-  store,
-  logger,
-  metrics: new Metrics({ defaultMetrics: false }),
-  clock,
-  ids: { newId: () => uuidv7() },
-  readiness: [],
-  rateLimiter: limits.limiter,
-  auth,
-};
+const deps = benchDeps({ config, db, store, logger, clock, rateLimiter: limits.limiter, auth });
 const password = "plum-harbour-velvet-42";
 const userId = uuidv7();
 await store.append(
