@@ -95,14 +95,21 @@ describe("password hasher (argon2id in workers)", () => {
     const h = createPasswordHasher({ poolSize: 1 });
     try {
       const phc = await h.hash("known user password");
-      const t0 = performance.now();
-      await h.verify(phc, "wrong guess");
-      const real = performance.now() - t0;
-      const t1 = performance.now();
-      expect(await h.verifyAgainstDummy("wrong guess")).toBe(false);
-      const dummy = performance.now() - t1;
+      // Medians of five, alternating: one verification is tens of milliseconds
+      // with the native backend, so a single pair is at the mercy of a busy machine.
+      const real: number[] = [];
+      const dummy: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const t0 = performance.now();
+        await h.verify(phc, "wrong guess");
+        real.push(performance.now() - t0);
+        const t1 = performance.now();
+        expect(await h.verifyAgainstDummy("wrong guess")).toBe(false);
+        dummy.push(performance.now() - t1);
+      }
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[2]!;
       // Same parameters, same work: within a generous factor either way.
-      expect(dummy).toBeGreaterThan(real / 4);
+      expect(median(dummy)).toBeGreaterThan(median(real) / 4);
     } finally {
       await h.close();
     }
