@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createKeyring, DecryptionError, keyringFromEnv } from "./aead.ts";
+import { defaultGcmBackend, type GcmBackendName } from "./aes-gcm.ts";
 import { base64Encode, base64UrlDecode, base64UrlEncode, randomBytes } from "./random.ts";
 
 const key = () => randomBytes(32);
@@ -117,6 +118,46 @@ describe("keyring (AES-256-GCM)", () => {
         "k1",
       ),
     ).toThrow(/duplicate/);
+  });
+});
+
+describe("AES-GCM backends (node:crypto and WebCrypto)", () => {
+  const BACKENDS: GcmBackendName[] = ["node", "webcrypto"];
+  // Sealed by the keyring before it had backends (WebCrypto only): what is stored must still open.
+  const FIXED_KEY = new Uint8Array(32).map((_, i) => i * 7 + 1);
+  const STORED = {
+    aad: "user-0190c9a2-7c3e-7000-8000-000000000001",
+    text: "203.0.113.9 · Mozilla/5.0 ünïcode",
+    sealed: "v1.k1.qEwxGZN-l9epDDDS.HieMF9VZezC-Ign7Wq8rsRv8oQfTYf4efq2uj4uJkzoigwf6_nudB99qE7IP6pRUsa0hhw",
+    empty: "v1.k1.RPdns4wviR6sGZ8G.Bs5Mhh1sbTzb0BdPM0ptmQ",
+  };
+
+  it("uses node:crypto where it has AES-256-GCM (Node)", () => {
+    expect(defaultGcmBackend()).toBe("node");
+  });
+
+  it.each(BACKENDS)("%s opens ciphertexts stored before backends existed", async (backend) => {
+    const ring = createKeyring([{ id: "k1", key: FIXED_KEY }], "k1", { backend });
+    expect(await ring.decryptText(STORED.sealed, STORED.aad)).toBe(STORED.text);
+    expect(await ring.decrypt(STORED.empty)).toEqual(new Uint8Array(0));
+    expect((await failure(ring.decrypt(STORED.sealed, "user-other"))).reason).toBe("authentication_failed");
+  });
+
+  it.each([
+    ["node", "webcrypto"],
+    ["webcrypto", "node"],
+  ] as const)("what %s seals, %s opens; tampering fails in both", async (from, to) => {
+    const k = key();
+    const sealer = createKeyring([{ id: "k1", key: k }], "k1", { backend: from });
+    const opener = createKeyring([{ id: "k1", key: k }], "k1", { backend: to });
+    for (const text of ["", "x", "a".repeat(1000), "ünïcode ✓"]) {
+      const sealed = await sealer.encrypt(text, "aad");
+      expect(await opener.decryptText(sealed, "aad")).toBe(text);
+      expect((await failure(opener.decrypt(flipLastByte(sealed), "aad"))).reason).toBe(
+        "authentication_failed",
+      );
+      expect((await failure(opener.decrypt(sealed, "other"))).reason).toBe("authentication_failed");
+    }
   });
 });
 

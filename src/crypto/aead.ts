@@ -5,8 +5,11 @@
  *
  * Format: `v1.<keyId>.<base64url(iv)>.<base64url(ciphertext || tag)>`.
  * The header `v1.<keyId>` is bound into the GCM additional data together with
- * the caller's AAD, so neither can be swapped without the tag failing.
+ * the caller's AAD, so neither can be swapped without the tag failing. The
+ * cipher itself is aes-gcm.ts (node:crypto where it works, else WebCrypto;
+ * the same bytes either way).
  */
+import { type GcmBackendName, type GcmKey, gcmKey, IV_BYTES, TAG_BYTES } from "./aes-gcm.ts";
 import { base64UrlDecode, base64UrlEncode, decodeBase64Any, randomBytes, utf8 } from "./random.ts";
 
 export interface Keyring {
@@ -33,8 +36,6 @@ export class DecryptionError extends Error {
 }
 
 const VERSION = "v1";
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
 const KEY_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
@@ -65,43 +66,35 @@ function additionalData(keyId: string, aad: string | undefined): Uint8Array<Arra
   return utf8(`${VERSION}.${keyId}\u0000${aad ?? ""}`);
 }
 
-export function createKeyring(keys: { id: string; key: Uint8Array }[], currentId: string): Keyring {
+export interface KeyringOptions {
+  /** Which AES-GCM implementation to use (aes-gcm.ts); both read and write the same format. */
+  backend?: GcmBackendName;
+}
+
+export function createKeyring(
+  keys: { id: string; key: Uint8Array }[],
+  currentId: string,
+  opts: KeyringOptions = {},
+): Keyring {
   if (keys.length === 0) throw new Error("keyring: at least one key is required");
-  const raw = new Map<string, Uint8Array<ArrayBuffer>>();
+  const ring = new Map<string, GcmKey>();
   for (const { id, key } of keys) {
     if (!KEY_ID.test(id)) throw new Error(`keyring: invalid key id "${id}" (letters, digits, _ and - only)`);
-    if (raw.has(id)) throw new Error(`keyring: duplicate key id "${id}"`);
+    if (ring.has(id)) throw new Error(`keyring: duplicate key id "${id}"`);
     if (!(key instanceof Uint8Array) || key.length !== 32) {
       throw new Error(`keyring: key "${id}" must be exactly 32 bytes`);
     }
-    raw.set(id, new Uint8Array(key));
+    ring.set(id, gcmKey(new Uint8Array(key), opts.backend));
   }
-  if (!raw.has(currentId)) throw new Error(`keyring: current key id "${currentId}" is not in the ring`);
-
-  // Imported lazily (createKeyring stays synchronous) and non-extractable.
-  const imported = new Map<string, Promise<CryptoKey>>();
-  const cryptoKey = (id: string): Promise<CryptoKey> | undefined => {
-    let key = imported.get(id);
-    if (!key) {
-      const bytes = raw.get(id);
-      if (!bytes) return undefined;
-      key = crypto.subtle.importKey("raw", bytes, { name: "AES-GCM" }, false, ["encrypt", "decrypt"]);
-      imported.set(id, key);
-    }
-    return key;
-  };
+  const current = ring.get(currentId);
+  if (!current) throw new Error(`keyring: current key id "${currentId}" is not in the ring`);
 
   const decrypt = async (ciphertext: string, aad?: string): Promise<Uint8Array> => {
     const { keyId, iv, body } = parse(ciphertext);
-    const key = cryptoKey(keyId);
+    const key = ring.get(keyId);
     if (!key) throw new DecryptionError("unknown_key");
     try {
-      const plain = await crypto.subtle.decrypt(
-        { name: "AES-GCM", iv, additionalData: additionalData(keyId, aad), tagLength: 128 },
-        await key,
-        body,
-      );
-      return new Uint8Array(plain);
+      return await key.open(iv, additionalData(keyId, aad), body);
     } catch {
       throw new DecryptionError("authentication_failed");
     }
@@ -109,16 +102,12 @@ export function createKeyring(keys: { id: string; key: Uint8Array }[], currentId
 
   return {
     currentKeyId: currentId,
-    keyIds: [...raw.keys()],
+    keyIds: [...ring.keys()],
     async encrypt(plaintext, aad) {
       const data = typeof plaintext === "string" ? utf8(plaintext) : new Uint8Array(plaintext);
       const iv = randomBytes(IV_BYTES);
-      const sealed = await crypto.subtle.encrypt(
-        { name: "AES-GCM", iv, additionalData: additionalData(currentId, aad), tagLength: 128 },
-        await cryptoKey(currentId)!,
-        data,
-      );
-      return `${VERSION}.${currentId}.${base64UrlEncode(iv)}.${base64UrlEncode(new Uint8Array(sealed))}`;
+      const sealed = await current.seal(iv, additionalData(currentId, aad), data);
+      return `${VERSION}.${currentId}.${base64UrlEncode(iv)}.${base64UrlEncode(sealed)}`;
     },
     decrypt,
     async decryptText(ciphertext, aad) {

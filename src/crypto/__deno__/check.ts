@@ -6,6 +6,7 @@
  * Prints one line per check and exits non-zero on any failure.
  */
 import { createKeyring } from "../aead.ts";
+import { defaultGcmBackend } from "../aes-gcm.ts";
 import { createDeviceTokens } from "../device-token.ts";
 import { createTokenIssuer, JwtKeys, memoryKeyStoreBackend } from "../jwt.ts";
 import { createPasswordHasher } from "../password.ts";
@@ -45,7 +46,20 @@ try {
 const clock = () => new Date();
 const keyring = createKeyring([{ id: "k1", key: randomBytes(32) }], "k1");
 const sealed = await keyring.encrypt("secret", "aad");
-report("aes-256-gcm keyring", (await keyring.decryptText(sealed, "aad")) === "secret");
+report(
+  "aes-256-gcm keyring",
+  (await keyring.decryptText(sealed, "aad")) === "secret",
+  `${defaultGcmBackend()} backend`,
+);
+// node:crypto and WebCrypto read each other's ciphertexts here too.
+const shared = randomBytes(32);
+const viaNode = createKeyring([{ id: "k1", key: shared }], "k1", { backend: "node" });
+const viaWeb = createKeyring([{ id: "k1", key: shared }], "k1", { backend: "webcrypto" });
+report(
+  "aes-256-gcm node:crypto and WebCrypto agree",
+  (await viaWeb.decryptText(await viaNode.encrypt("n→w", "a"), "a")) === "n→w" &&
+    (await viaNode.decryptText(await viaWeb.encrypt("w→n", "a"), "a")) === "w→n",
+);
 
 const keys = await JwtKeys.open({ backend: memoryKeyStoreBackend(), keyring, clock, accessTtlSeconds: 900 });
 const issuer = createTokenIssuer({ keys, issuer: "vigil", audience: "vigil", clock });
