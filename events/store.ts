@@ -76,6 +76,19 @@ export interface EventStore {
     events: readonly NewEvent[],
     metadata: EventMetadata,
   ): Promise<AppendResult>;
+  /**
+   * Like append, but written by the caller's own autocommit statement: `write`
+   * gets what `vigil_append` takes and returns its row. No inline projection
+   * runs here: `write`'s statement must do their work itself, so checks, the
+   * append and the projection commit as one statement (a vote: src/governance/votes.ts).
+   */
+  appendVia(
+    streamId: string,
+    expected: "no_stream" | number,
+    events: readonly NewEvent[],
+    metadata: EventMetadata,
+    write: (a: CombinedAppend) => Promise<AppendRow>,
+  ): Promise<AppendResult>;
   readStream(streamId: string, opts?: { fromVersion?: number }): Promise<StoredEvent[]>;
   /** The log after `after`, gap-free: never skips an event that commits late. */
   readAll(after: Position, opts?: ReadAllOptions): Promise<StoredEvent[]>;
@@ -330,6 +343,10 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
     catalog,
     append,
     appendIn,
+    async appendVia(streamId, expected, events, metadata, write) {
+      checkInput(events, metadata);
+      return appendOnce(db, streamId, expected === "no_stream" ? 0 : expected, events, metadata, write);
+    },
     streamVersion: (id) => currentVersion(db, id),
     open: async (events, sql) => open(sql ?? db, [...events]),
     async forget(sql, subject) {

@@ -95,17 +95,6 @@ export type VotingWindow = Pick<
   "state" | "choices" | "votingStartsAt" | "votingEndsAt" | "snapshot"
 >;
 
-/** What a vote needs of its proposal (not the body, which may be 20,000 characters). */
-export async function votingWindow(sql: Sql, id: string): Promise<VotingWindow | null> {
-  const rows = await sql.query<Row>(
-    `SELECT state, choices, voting_starts_at, voting_ends_at, snapshot_tx_id, snapshot_id
-     FROM governance_proposals WHERE proposal_id = $1`,
-    [id],
-  );
-  const r = rows[0];
-  return r ? windowOf(r) : null;
-}
-
 function windowOf(r: Row): VotingWindow {
   return {
     state: r.state,

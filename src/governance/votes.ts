@@ -2,15 +2,19 @@
  * Casting a signed vote. Cheap checks first, from one read (the proposal, the
  * choice, the window, the clock skew, the wallet's owner, the power at the
  * snapshot, an earlier vote), then the signature (in a worker thread), then
- * the write: a transaction holding the proposal's stream row in share mode (so
- * a close waits for it), reading the state again once the lock is held (so it
- * sees a close that came first), appending VoteCast to a stream of its own. The
- * unique (proposal, user) index of the inline votes projection decides a race
- * between two votes of one voter: exactly one commits. Every refusal is a
- * VoteRefused event (a security signal) and its own problem code.
+ * the write: one statement (`vigil_cast_vote`, db/migrations/0014) that holds
+ * the proposal's stream row in share mode (so a close waits for it), reads the
+ * state, the wallet link and an earlier vote again once the lock is held (so
+ * it sees a close or an unlink that came first), appends VoteCast to a stream
+ * of its own and writes the vote's row as the inline votes projection would.
+ * That row's unique (proposal, user) index decides a race between two votes of
+ * one voter: exactly one commits. Every refusal is a VoteRefused event (a
+ * security signal) and its own problem code.
  */
-import { pgCode } from "../../db/client.ts";
+import { pgCode, type Sql } from "../../db/client.ts";
+import { atCommitPoint } from "../../db/deadline.ts";
 import type { VOTE_REFUSALS } from "../../events/catalog/governance.ts";
+import { type AppendRow, type CombinedAppend, pgTextArray } from "../../events/combiner.ts";
 import { uuidv7 } from "../../events/ids.ts";
 import type { EventMetadata, Position } from "../../events/types.ts";
 import type { AppDeps } from "../app.ts";
@@ -21,8 +25,7 @@ import type { SignatureChecker } from "./crypto/signature-pool.ts";
 import type { WalletChain } from "./crypto/siwe.ts";
 import type { PowerState } from "./power.ts";
 import { proposalStream } from "./proposal.ts";
-import { type VotingWindow, voteContext, votingWindow } from "./queries.ts";
-import { lockStream } from "./streams.ts";
+import { type VotingWindow, voteContext } from "./queries.ts";
 import { normalizeWallet } from "./wallets.ts";
 
 type Refusal = (typeof VOTE_REFUSALS)[number];
@@ -129,28 +132,60 @@ export async function castVote(
     power,
   };
   try {
-    await deps.db.transaction(async (tx) => {
-      // Sent together, answered in order on the transaction's connection: the
-      // lock, then the state read in a snapshot taken once the lock is held
-      // (so a close or cancel that committed while this vote waited is seen),
-      // then the append, which is rolled back below when voting has closed.
-      const [locked, current, appended] = await Promise.allSettled([
-        lockStream(tx, proposalStream(proposalId), "SHARE"),
-        votingWindow(tx, proposalId),
-        deps.store.appendIn(tx, voteStream(voteId), "no_stream", [{ type: "VoteCast", data }], meta),
-      ]);
-      if (locked.status === "rejected") throw locked.reason;
-      if (current.status === "rejected") throw current.reason;
-      if (!current.value || !isOpen(current.value, deps.clock.now())) throw new VotingClosed();
-      if (appended.status === "rejected") throw appended.reason;
-    });
+    // One autocommit statement (db/migrations/0014): it locks the proposal's
+    // stream row in share mode, re-reads the state, the wallet link and an
+    // earlier vote under it, then appends and projects. A commit point: past
+    // the request's deadline it does not start.
+    await atCommitPoint(() =>
+      deps.store.appendVia(voteStream(voteId), "no_stream", [{ type: "VoteCast", data }], meta, (a) =>
+        castInOneStatement(deps.db, proposalStream(proposalId), a, deps.clock.now()),
+      ),
+    );
   } catch (err) {
-    if (err instanceof VotingClosed) return refuse("voting_closed");
-    if (pgCode(err) === "23505") return refuse("already_voted");
+    if (err instanceof Refused) return refuse(err.reason);
     throw err;
   }
   return { voteId, power, choice: input.choice, wallet };
 }
 
-/** Rolls the vote's transaction back: the proposal stopped taking votes before the vote was recorded. */
-class VotingClosed extends Error {}
+const CAST =
+  "SELECT refusal, ids, tx_id::text AS tx_id, version, head_hash " +
+  "FROM vigil_cast_vote($1, $2, $3, $4, $5::text::text[], $6)";
+
+/** The vote's append, checked again and projected in the same statement; a refusal throws `Refused`. */
+async function castInOneStatement(
+  sql: Sql,
+  proposal: string,
+  a: CombinedAppend,
+  now: Date,
+): Promise<AppendRow> {
+  let row: (AppendRow & { refusal: Refusal | null }) | undefined;
+  try {
+    [row] = await sql.query<AppendRow & { refusal: Refusal | null }>(CAST, [
+      proposal,
+      a.streamId,
+      a.streamType,
+      a.expected,
+      pgTextArray(a.canon),
+      now.toISOString(),
+    ]);
+  } catch (err) {
+    // Two votes of one voter at once: the unique index let the first one in.
+    if (pgCode(err) === "23505" && String((err as Error).message).includes(VOTES_UNIQUE)) {
+      throw new Refused("already_voted");
+    }
+    throw err;
+  }
+  if (!row) throw new Error("vigil_cast_vote returned no row");
+  if (row.refusal) throw new Refused(row.refusal);
+  return row;
+}
+
+const VOTES_UNIQUE = "governance_votes_proposal_user_key";
+
+/** Nothing was written: the proposal stopped taking votes, the wallet was unlinked, or the voter voted. */
+class Refused extends Error {
+  constructor(readonly reason: Refusal) {
+    super(reason);
+  }
+}
