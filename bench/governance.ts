@@ -16,8 +16,9 @@
  * ballots pre-signed by the bench with @noble/curves. Rate limits off; the
  * in-memory SessionGuard (Redis is not what this measures).
  *
- * Module env: BENCH_GOV_VOTERS (default 400), BENCH_GOV_PROPOSALS (default 8),
- * BENCH_CONNECTIONS (default 32).
+ * Module env: BENCH_GOV_VOTERS (default 400), BENCH_GOV_PROPOSALS (default:
+ * enough ballots for both phases at 800 votes/s, at least 8), BENCH_CONNECTIONS
+ * (default 32).
  */
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
@@ -87,9 +88,13 @@ function recoveryRate(samples: { digest: Uint8Array; signature: string }[], seco
 
 async function run(ctx: BenchContext): Promise<ResultRow[]> {
   const voterCount = envNumber("BENCH_GOV_VOTERS", 400);
-  const proposalCount = envNumber("BENCH_GOV_PROPOSALS", 8);
-  const connections = envNumber("BENCH_CONNECTIONS", 32);
   const { seconds, warmupSeconds: warmup } = ctx;
+  // Every ballot is used once; running out would end the run with an error.
+  const proposalCount = envNumber(
+    "BENCH_GOV_PROPOSALS",
+    Math.max(8, Math.ceil(((seconds + warmup) * 800) / Math.max(1, voterCount))),
+  );
+  const connections = envNumber("BENCH_CONNECTIONS", 32);
   const config = loadConfig({
     NODE_ENV: "test",
     LOG_LEVEL: "silent",
@@ -115,8 +120,24 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
   });
   const deps = benchDeps({ config, db: ctx.db, store, logger, clock, auth });
   const app = createApp(deps, features);
+  // Requests the server is still handling: autocannon drops the ones in flight
+  // when a phase ends, and the server finishes them after; the recovery
+  // baseline and the teardown wait for that instead of competing with it.
+  let inFlight = 0;
+  const counted = async (req: Request, env: unknown): Promise<Response> => {
+    inFlight++;
+    try {
+      // The node-server bindings pass through: the client IP middleware reads them.
+      return await app.fetch(req, env);
+    } finally {
+      inFlight--;
+    }
+  };
+  const drained = async () => {
+    while (inFlight > 0) await new Promise((r) => setTimeout(r, 10));
+  };
   const server = await new Promise<{ base: string; close: () => Promise<void> }>((resolve) => {
-    const s = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, () => {
+    const s = serve({ fetch: counted, hostname: "127.0.0.1", port: 0 }, () => {
       const { port } = s.address() as AddressInfo;
       resolve({
         base: `http://127.0.0.1:${port}`,
@@ -247,9 +268,11 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
       };
     };
     await votes(warmup);
+    await drained();
     const from = new Date();
     const measured = await votes(seconds);
     const until = new Date();
+    await drained();
     // What the server committed in the window (autocannon drops requests in flight at the end of
     // a phase, and the server still finishes them): printed beside what the clients saw.
     const [inWindow] = await ctx.db.query<{ n: string }>(
@@ -278,6 +301,7 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
       },
     ];
   } finally {
+    await drained();
     await server.close();
     await auth.close();
   }
