@@ -17,6 +17,7 @@ import { AppError } from "../http/errors.ts";
 import { voteDigest } from "./ballot.ts";
 import { inlineSignatures, type SignatureChecker } from "./crypto/signature-pool.ts";
 import { snapshotPower } from "./power.ts";
+import { votingWindows } from "./queries.ts";
 import { accountFor, type GovernanceHarness, governanceHarness, linkEthereum, propose } from "./testing.ts";
 import { castVote, type VoteDeps } from "./votes.ts";
 import { unlinkWallet, walletsOf } from "./wallets.ts";
@@ -80,6 +81,7 @@ function checkerThat(meanwhile: () => Promise<void>): SignatureChecker {
 const depsWith = (signatures: SignatureChecker): VoteDeps => ({
   ...h.deps,
   powerAt: snapshotPower(h.deps.store),
+  windowOf: votingWindows(h.db),
   signatures,
 });
 
@@ -177,6 +179,42 @@ describe("a vote's one-statement write", () => {
     );
     const { cast, refused, rows } = await recorded(proposalId, u.userId);
     expect([cast.length, rows.length, refused]).toEqual([0, 0, ["voting_closed"]]);
+  }, 120_000);
+
+  it("refuses a vote on a cancelled proposal whose window this instance kept from when it was active", async () => {
+    const { u, proposalId, input } = await voterAndProposal("hal");
+    const deps = depsWith(inlineSignatures);
+    expect((await deps.windowOf(proposalId))?.state).toBe("active");
+    const res = await h.api.call(
+      "POST",
+      `/v1/governance/proposals/${proposalId}/cancel`,
+      { reason: "superseded" },
+      h.auth(admin),
+    );
+    expect(res.status).toBe(200);
+    expect((await deps.windowOf(proposalId))?.state).toBe("active"); // kept: stale on purpose
+    expect(await refusal(castVote(deps, u.userId, proposalId, input, meta(u)))).toBe("voting_closed");
+    const { cast, refused } = await recorded(proposalId, u.userId);
+    expect([cast.length, refused]).toEqual([0, ["voting_closed"]]);
+  }, 120_000);
+
+  it("keeps a proposal's window once it is active, and reads it each time before", async () => {
+    const proposalId = await propose(h, admin);
+    let reads = 0;
+    const windows = votingWindows({
+      query: (text, params) => {
+        reads++;
+        return h.db.query(text, params);
+      },
+    });
+    expect((await windows(proposalId))?.state).toBe("pending");
+    expect((await windows(proposalId))?.state).toBe("pending");
+    h.clock.advance(61);
+    await h.pump();
+    expect((await windows(proposalId))?.state).toBe("active");
+    expect((await windows(proposalId))?.snapshot).not.toBeNull();
+    expect(reads).toBe(3);
+    expect(await windows(crypto.randomUUID())).toBeNull();
   }, 120_000);
 
   it("refuses a second vote that passed the first read before the first one committed", async () => {

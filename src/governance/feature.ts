@@ -6,6 +6,7 @@ import type { Feature } from "../app.ts";
 import { requireAuthDeps } from "../auth/deps.ts";
 import { sharedSignaturePool } from "./crypto/signature-pool.ts";
 import { snapshotPower } from "./power.ts";
+import { votingWindows } from "./queries.ts";
 import { proposalsRouter } from "./routes/proposals.ts";
 import { votesRouter } from "./routes/votes.ts";
 import { walletsRouter } from "./routes/wallets.ts";
@@ -14,6 +15,7 @@ export const governanceFeature: Feature = (app, appDeps) => {
   const deps = {
     ...requireAuthDeps(appDeps),
     powerAt: snapshotPower(appDeps.store),
+    windowOf: votingWindows(appDeps.db),
     signatures: sharedSignaturePool(),
   };
   app.route("/v1", walletsRouter(deps));

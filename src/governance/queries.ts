@@ -105,35 +105,36 @@ function windowOf(r: Row): VotingWindow {
   };
 }
 
-export interface VoteContext extends VotingWindow {
-  /** The user the wallet is linked to, if any. */
-  walletOwner: string | null;
-  /** Whether this user already has a vote on the proposal. */
-  voted: boolean;
+/** What a vote needs of its proposal (not the body, which may be 20,000 characters). */
+export async function votingWindow(sql: Sql, id: string): Promise<VotingWindow | null> {
+  const rows = await sql.query<Row>(
+    `SELECT state, choices, voting_starts_at, voting_ends_at, snapshot_tx_id, snapshot_id
+     FROM governance_proposals WHERE proposal_id = $1`,
+    [id],
+  );
+  const r = rows[0];
+  return r ? windowOf(r) : null;
 }
 
 /**
- * Everything a vote's checks read, in one round trip: the proposal's voting
- * window, who owns the wallet, and whether the user already voted. `wallet`
- * null (not an address) finds no owner.
+ * `votingWindow`, kept once the proposal is active: from then on its choices,
+ * window and snapshot never change, so the cheap checks of a vote need no
+ * round trip. Its state does change (closed, cancelled), and a kept copy may
+ * still say "active": only for checks the vote's statement makes again under
+ * the proposal's lock (db/migrations/0014), never for a decision on its own.
  */
-export async function voteContext(
-  sql: Sql,
-  proposalId: string,
-  userId: string,
-  chain: string,
-  wallet: string | null | undefined,
-): Promise<VoteContext | null> {
-  const rows = await sql.query<Row & { wallet_owner: string | null; voted: boolean }>(
-    `SELECT p.state, p.choices, p.voting_starts_at, p.voting_ends_at, p.snapshot_tx_id, p.snapshot_id,
-       (SELECT w.user_id FROM wallets w WHERE w.chain = $3 AND w.address = $4) AS wallet_owner,
-       EXISTS (SELECT 1 FROM governance_votes v WHERE v.proposal_id = $1 AND v.user_id = $2) AS voted
-     FROM governance_proposals p WHERE p.proposal_id = $1`,
-    [proposalId, userId, chain, wallet ?? null],
-  );
-  const r = rows[0];
-  if (!r) return null;
-  return { ...windowOf(r), walletOwner: r.wallet_owner, voted: r.voted };
+export function votingWindows(sql: Sql, max = 256): (id: string) => Promise<VotingWindow | null> {
+  const kept = new Map<string, VotingWindow>();
+  return async (id) => {
+    const hit = kept.get(id);
+    if (hit) return hit;
+    const w = await votingWindow(sql, id);
+    if (w?.state === "active" && w.snapshot) {
+      kept.set(id, w);
+      if (kept.size > max) kept.delete(kept.keys().next().value!);
+    }
+    return w;
+  };
 }
 
 /** Newest first; `before` is the last id of the previous page (ids are UUIDv7, so time-ordered). */
