@@ -10,7 +10,8 @@
  * and writes the vote's row as the inline votes projection would. That row's
  * unique (proposal, user) index decides a race between two votes of one
  * voter: exactly one commits. A vote thus costs one round trip. Every refusal
- * is a VoteRefused event (a security signal) and its own problem code. */
+ * is a VoteRefused event (a security signal) and its own problem code.
+ */
 import { pgCode, type Sql } from "../../db/client.ts";
 import { atCommitPoint } from "../../db/deadline.ts";
 import type { VOTE_REFUSALS } from "../../events/catalog/governance.ts";
