@@ -17,7 +17,7 @@
  * in-memory SessionGuard (Redis is not what this measures).
  *
  * Module env: BENCH_GOV_VOTERS (default 400), BENCH_GOV_PROPOSALS (default:
- * enough ballots for both phases at 800 votes/s, at least 8), BENCH_CONNECTIONS
+ * enough ballots for both phases at 1,500 votes/s, at least 8), BENCH_CONNECTIONS
  * (default 32).
  */
 import type { AddressInfo } from "node:net";
@@ -92,7 +92,7 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
   // Every ballot is used once; running out would end the run with an error.
   const proposalCount = envNumber(
     "BENCH_GOV_PROPOSALS",
-    Math.max(8, Math.ceil(((seconds + warmup) * 800) / Math.max(1, voterCount))),
+    Math.max(8, Math.ceil(((seconds + warmup) * 1500) / Math.max(1, voterCount))),
   );
   const connections = envNumber("BENCH_CONNECTIONS", 32);
   const config = loadConfig({
