@@ -9,6 +9,7 @@
 import { concatBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 import { domainSeparator, type TypedData, typeHash } from "./crypto/eip712.ts";
 import { fromHex, keccak, recoverAddress } from "./crypto/ethereum.ts";
+import { memoize } from "./crypto/memo.ts";
 import type { SignatureChecker } from "./crypto/signature-pool.ts";
 import type { WalletChain } from "./crypto/siwe.ts";
 import { verifySolana } from "./crypto/solana.ts";
@@ -72,6 +73,9 @@ export function solanaVoteText(cluster: string, v: VoteFields): string {
 }
 
 const VOTE_TYPEHASH = typeHash("Vote", { Vote: VOTE_TYPES.Vote });
+// Proposal ids and choices repeat across a proposal's votes (reasons rarely do; most are empty).
+const keccakText = memoize((text: string) => keccak(utf8ToBytes(text)), 1024);
+const EMPTY_TEXT_HASH = keccak(new Uint8Array(0));
 const domainSeparators = new Map<number, Uint8Array>();
 
 /**
@@ -88,11 +92,11 @@ export function voteDigest(chainId: number, v: VoteFields): Uint8Array {
   const message = keccak(
     concatBytes(
       VOTE_TYPEHASH,
-      keccak(utf8ToBytes(v.proposalId)),
-      keccak(utf8ToBytes(v.choice)),
+      keccakText(v.proposalId),
+      keccakText(v.choice),
       addressWord(v.voter),
       uintWord(v.signedAt),
-      keccak(utf8ToBytes(v.reason)),
+      v.reason === "" ? EMPTY_TEXT_HASH : keccak(utf8ToBytes(v.reason)),
     ),
   );
   return keccak(concatBytes(new Uint8Array([0x19, 0x01]), domain, message));

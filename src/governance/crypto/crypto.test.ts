@@ -11,6 +11,7 @@ import { hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 import { base58 } from "@scure/base";
 import { privateKeyToAccount } from "viem/accounts";
 import { describe, expect, it } from "vitest";
+import { voteDigest, voteTypedData } from "../ballot.ts";
 import { domainSeparator, encodeType, hashStruct, typedDataDigest, typeHash } from "./eip712.ts";
 import {
   normalizeAddress,
@@ -90,6 +91,43 @@ describe("EIP-712: the specification's Mail example", () => {
     const account = privateKeyToAccount(toHex(keccak_256(utf8ToBytes("cow"))));
     const signature = await account.signTypedData(MAIL as Parameters<typeof account.signTypedData>[0]);
     expect(recoverAddress(typedDataDigest(MAIL), signature)).toBe(account.address);
+  });
+});
+
+describe("the vote digest", () => {
+  it("is the EIP-712 digest of the vote's typed data, again and again (its hashes are memoized)", () => {
+    const voter = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
+    const votes = [
+      { proposalId: "0190c9a2-7c3e-7000-8000-000000000001", choice: "for", voter, signedAt: 1, reason: "" },
+      {
+        proposalId: "0190c9a2-7c3e-7000-8000-000000000001",
+        choice: "against",
+        voter,
+        signedAt: 2,
+        reason: "",
+      },
+      {
+        proposalId: "0190c9a2-7c3e-7000-8000-000000000002",
+        choice: "for",
+        voter,
+        signedAt: 3,
+        reason: "ünï ✓",
+      },
+      {
+        proposalId: "0190c9a2-7c3e-7000-8000-000000000002",
+        choice: "for",
+        voter,
+        signedAt: 3,
+        reason: "other",
+      },
+    ];
+    for (let round = 0; round < 3; round++) {
+      for (const chainId of [1, 11155111]) {
+        for (const v of votes) {
+          expect(toHex(voteDigest(chainId, v))).toBe(toHex(typedDataDigest(voteTypedData(chainId, v))));
+        }
+      }
+    }
   });
 });
 

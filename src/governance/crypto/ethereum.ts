@@ -8,6 +8,7 @@ import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { bytesToNumberBE } from "@noble/curves/utils.js";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
+import { memoize } from "./memo.ts";
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
@@ -26,7 +27,11 @@ export function fromHex(s: string): Uint8Array | undefined {
 /** EIP-55: each hex letter upper-cased where the keccak of the lowercase address has a nibble ≥ 8. */
 export function toChecksumAddress(address: string): string {
   if (!ADDRESS.test(address)) throw new Error("not a 20-byte hex address");
-  const lower = address.slice(2).toLowerCase();
+  return checksummed(address.slice(2).toLowerCase());
+}
+
+// Memoized: a vote checksums its voter's address twice (the wallet given, the address recovered).
+const checksummed = memoize((lower: string): string => {
   const hash = bytesToHex(keccak_256(utf8ToBytes(lower)));
   let out = "0x";
   for (let i = 0; i < 40; i++) {
@@ -34,7 +39,7 @@ export function toChecksumAddress(address: string): string {
     out += Number.parseInt(hash[i]!, 16) >= 8 ? ch.toUpperCase() : ch;
   }
   return out;
-}
+});
 
 /**
  * The checksummed form of an address, or undefined. All-lowercase and
