@@ -72,8 +72,6 @@ function tileQuery(levels: number): string {
 }
 
 export class InclusionProofs {
-  /** The tree's upper levels, shared by every proof (and by consistency proofs). */
-  readonly nodes = new NodeCache();
   readonly #sql: Sql;
   readonly #queries = new Map<number, string>();
   /** The ledger has at least this many entries. */
@@ -82,7 +80,11 @@ export class InclusionProofs {
   /** Per tree size, the hashes of its ranges that are not one stored node (the root among them), by start. */
   readonly #rangeHashes = new BoundedMap<number, Map<number, Hash>>(64);
 
-  constructor(sql: Sql) {
+  /** `nodes`: the tree's upper levels, shared by every proof (consistency proofs use it too). */
+  constructor(
+    sql: Sql,
+    readonly nodes = new NodeCache(),
+  ) {
     this.#sql = sql;
   }
 
