@@ -11,7 +11,8 @@
  *      authentication alone costs) on the same server.
  *
  * Module env: BENCH_LEDGER_LEAVES, BENCH_CONNECTIONS (HTTP, default 32),
- * BENCH_LEDGER_PHASES (`appends`, `proofs` or both, the default: to profile one alone).
+ * BENCH_LEDGER_PHASES (`appends`, `proofs` or both, the default: to profile one alone),
+ * BENCH_SEQUENCER_POLL_MS (the sequencer's poll; default: its own).
  */
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
@@ -107,8 +108,10 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
     log(`appends without the sequencer: ${fmtInt(before.opsPerSec)}/s (p99 ${fmtMs(before.p99Ms)})`);
 
     // (1b, 2) the sequencer catches up, then the same load with it running.
+    const pollMs = process.env.BENCH_SEQUENCER_POLL_MS ? envNumber("BENCH_SEQUENCER_POLL_MS", 0) : undefined;
     const sequencer = runSequencer({
       db,
+      pollMs,
       origin: config.ledger.origin,
       sign: (t) => keys.sign(t),
       onBatch: (_first, ids) => {

@@ -21,6 +21,15 @@ import { type Hash, leafHash, MerkleAccumulator } from "./merkle.ts";
 import { formatCheckpoint } from "./note.ts";
 import { ledgerSize, loadEdge } from "./tree-store.ts";
 
+/**
+ * The default poll. Under a steady stream of appends each batch is a poll's
+ * worth, and a batch has a fixed cost (a read, one statement, a commit) that
+ * competes with the writers: at 25 ms appends ran about 10% slower with the
+ * sequencer than without it, at 50 ms within noise of it, while the lag from
+ * commit to ledger position stays well under 250 ms (p99 about 80 ms).
+ */
+export const SEQUENCER_POLL_MS = 50;
+
 /** The sequencer's log checkpoint in `checkpoints`. */
 export const SEQUENCER = "ledger:sequencer";
 const LOCK_KEY = `hashtext(current_schema() || ':vigil:${SEQUENCER}')`;
@@ -44,7 +53,7 @@ export interface SequencerOptions {
   checkpointEveryEvents?: number;
   /** Events per batch (default 1000). */
   batchSize?: number;
-  /** How long to sleep when caught up (default 25 ms); `poke()` cuts it short. */
+  /** How long to sleep when caught up (default SEQUENCER_POLL_MS); `poke()` cuts it short. */
   pollMs?: number;
   clock?: () => Date;
   /** After each committed checkpoint (the witness directory hangs here). */
@@ -333,7 +342,7 @@ function sessionDb(db: Db, conn: Sql): Db {
  * skips the lock (tests racing two sequencers on purpose).
  */
 export function runSequencer(opts: SequencerOptions & { exclusive?: boolean }): RunningSequencer {
-  const pollMs = opts.pollMs ?? 25;
+  const pollMs = opts.pollMs ?? SEQUENCER_POLL_MS;
   let stopped = false;
   const { sleep, poke } = wakeableSleep();
 
