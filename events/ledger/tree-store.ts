@@ -18,11 +18,29 @@ import {
 
 const bytes = (v: Uint8Array): Hash => (v.constructor === Uint8Array ? v : new Uint8Array(v));
 
+/** Two hex digits per byte value. */
+const HEX_BYTE = Array.from({ length: 256 }, (_, x) => x.toString(16).padStart(2, "0"));
+
+/** Lowercase hex; a table lookup per byte (a proof response encodes a few dozen hashes). */
+export function toHex(b: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < b.length; i++) out += HEX_BYTE[b[i]!];
+  return out;
+}
+
 /** One level's cached hashes, packed by index (32 bytes each) with a presence flag. */
 class LevelHashes {
   #bytes = new Uint8Array(0);
   #have = new Uint8Array(0);
+  /** Hex of the nodes asked for in hex: proofs are served in hex, and these are shared. */
+  readonly #hex: string[] = [];
   count = 0;
+  hex(index: number): string | undefined {
+    const h = this.#hex[index];
+    if (h !== undefined || this.#have[index] !== 1) return h;
+    this.#hex[index] = toHex(this.get(index)!);
+    return this.#hex[index];
+  }
   get(index: number): Hash | undefined {
     return this.#have[index] === 1 ? this.#bytes.subarray(index * 32, index * 32 + 32) : undefined;
   }
@@ -83,6 +101,11 @@ export class NodeCache {
 
   get(level: number, index: number): Hash | undefined {
     return level >= this.#floor ? this.#levels[level]?.get(index) : undefined;
+  }
+
+  /** A kept node's hash in lowercase hex (computed once). */
+  hex(level: number, index: number): string | undefined {
+    return level >= this.#floor ? this.#levels[level]?.hex(index) : undefined;
   }
 
   set(level: number, index: number, hash: Hash): void {

@@ -15,7 +15,7 @@ import { createEventStore } from "../../events/store.ts";
 import { inc, meta, testCatalog } from "../../test/fixtures/events.ts";
 import { dbCases, pgliteDb, settle } from "../../test/helpers/db.ts";
 import { AppError } from "../http/errors.ts";
-import { InclusionProofs } from "./inclusion.ts";
+import { InclusionProofs, inclusionJson } from "./inclusion.ts";
 
 const ORIGIN = "test.example/ledger";
 const secretKey = ed25519.utils.randomSecretKey();
@@ -76,9 +76,17 @@ for (const c of dbCases()) {
           for (let i = 0; i < size; i++) {
             const p = await proofs.prove(ids[i]!, size);
             expect(p.position).toBe(i);
-            expect(new Uint8Array(p.leafHash)).toEqual(leaves[i]);
-            expect(new Uint8Array(p.rootHash)).toEqual(root);
-            expect(verifyInclusion(p.leafHash, i, size, p.proof, root)).toBe(true);
+            expect(new Uint8Array(p.leaf.hash)).toEqual(leaves[i]);
+            expect(new Uint8Array(p.root.hash)).toEqual(root);
+            expect(
+              verifyInclusion(
+                p.leaf.hash,
+                i,
+                size,
+                p.path.map((h) => h.hash),
+                root,
+              ),
+            ).toBe(true);
           }
         }
         // Warm (the cache holds levels 2 and up): a leaf whose tile is whole, in a tree whose
@@ -99,7 +107,18 @@ for (const c of dbCases()) {
         const latest = await proofs.prove(ids[3]!);
         expect(latest.size).toBe(40);
         expect(latest.checkpoint?.treeSize).toBe(40);
-        expect(new Uint8Array(latest.rootHash)).toEqual(rootOfLeaves(leaves));
+        // The body as served: the schema's fields, every hash in hex, the checkpoint as stored.
+        expect(JSON.parse(inclusionJson(latest))).toEqual({
+          eventId: ids[3],
+          leafIndex: 3,
+          treeSize: 40,
+          leafHash: Buffer.from(leaves[3]!).toString("hex"),
+          auditPath: latest.path.map((h) => Buffer.from(h.hash).toString("hex")),
+          rootHash: Buffer.from(rootOfLeaves(leaves)).toString("hex"),
+          checkpoint: latest.checkpoint,
+        });
+        expect(latest.path.length).toBeGreaterThan(0);
+        expect(new Uint8Array(latest.root.hash)).toEqual(rootOfLeaves(leaves));
         // Signed every 10 events.
         const at = await proofs.prove(ids[3]!, 30);
         expect(at.checkpoint?.treeSize).toBe(30);
@@ -131,7 +150,15 @@ for (const c of dbCases()) {
         const root = rootOfLeaves(leaves);
         for (let i = 0; i < 110; i++) {
           const p = await proofs.prove(ids[i]!, 110);
-          expect(verifyInclusion(p.leafHash, i, 110, p.proof, root)).toBe(true);
+          expect(
+            verifyInclusion(
+              p.leaf.hash,
+              i,
+              110,
+              p.path.map((h) => h.hash),
+              root,
+            ),
+          ).toBe(true);
         }
         expect(nodes.size).toBeLessThanOrEqual(2 * 32);
       } finally {

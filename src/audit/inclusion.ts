@@ -17,17 +17,46 @@ import {
   nodesFor,
   rangeHash,
 } from "../../events/ledger/merkle.ts";
-import { fetchNodes, NodeCache } from "../../events/ledger/tree-store.ts";
+import { fetchNodes, NodeCache, toHex } from "../../events/ledger/tree-store.ts";
 import { AppError } from "../http/errors.ts";
 import { type CheckpointRow, checkSize, type StoredCheckpoint, toCheckpoint } from "./ledger.ts";
 
+/** A hash with its hex, which is what is served (the hex of shared nodes is computed once). */
+export interface HexHash {
+  readonly hash: Hash;
+  readonly hex: string;
+}
+
 export interface ServedInclusion {
+  eventId: string;
   position: number;
   size: number;
-  leafHash: Hash;
-  proof: Hash[];
-  rootHash: Hash;
+  leaf: HexHash;
+  /** The audit path, leaf to root. */
+  path: HexHash[];
+  root: HexHash;
   checkpoint: StoredCheckpoint | undefined;
+}
+
+/** The JSON of each checkpoint served, made once (they are cached, so the same objects recur). */
+const checkpointJson = new WeakMap<StoredCheckpoint, string>();
+
+/**
+ * The response body (InclusionProof in /openapi.json), written directly: every
+ * value but the checkpoint's text is a number, a uuid or hex, nothing to escape.
+ */
+export function inclusionJson(p: ServedInclusion): string {
+  let cp = "null";
+  if (p.checkpoint) {
+    cp = checkpointJson.get(p.checkpoint) ?? JSON.stringify(p.checkpoint);
+    checkpointJson.set(p.checkpoint, cp);
+  }
+  let path = "";
+  for (const h of p.path) path += path === "" ? `"${h.hex}"` : `,"${h.hex}"`;
+  return (
+    `{"eventId":${JSON.stringify(p.eventId)},"leafIndex":${p.position},"treeSize":${p.size},` +
+    `"leafHash":"${p.leaf.hex}","auditPath":[${path}],"rootHash":"${p.root.hex}","checkpoint":${cp}}`
+  );
 }
 
 /** A Map that forgets its oldest entry past `max` (what it holds is immutable, so only memory is at stake). */
@@ -78,7 +107,7 @@ export class InclusionProofs {
   #knownSize = 0;
   readonly #checkpoints = new BoundedMap<number, StoredCheckpoint>(1024);
   /** Per tree size, the hashes of its ranges that are not one stored node (the root among them), by start. */
-  readonly #rangeHashes = new BoundedMap<number, Map<number, Hash>>(64);
+  readonly #rangeHashes = new BoundedMap<number, Map<number, HexHash>>(64);
 
   /** `nodes`: the tree's upper levels, shared by every proof (consistency proofs use it too). */
   constructor(
@@ -122,9 +151,9 @@ export class InclusionProofs {
     if (!row.leaf) throw new Error(`ledger leaf ${position} is missing`);
     this.nodes.floorFor(this.#knownSize);
     await this.nodes.warm(this.#sql);
-    const leafHash = row.leaf;
-    const { proof, rootHash } = await this.#hashes(position, treeSize, floor, row);
-    return { position, size: treeSize, leafHash, proof, rootHash, checkpoint: cached ?? found };
+    const leaf = { hash: row.leaf, hex: toHex(row.leaf) };
+    const { path, root } = await this.#hashes(position, treeSize, floor, row);
+    return { eventId, position, size: treeSize, leaf, path, root, checkpoint: cached ?? found };
   }
 
   /** The audit path and root from the tile, the cache and (only if those miss something) one more fetch. */
@@ -140,6 +169,8 @@ export class InclusionProofs {
       }
       return this.nodes.get(level, index) ?? extra.get(`${level}:${index}`);
     };
+    const hexOf = (level: number, index: number, h: Hash): string =>
+      (level >= floor ? this.nodes.hex(level, index) : undefined) ?? toHex(h);
     let memo = this.#rangeHashes.get(size);
     if (!memo) {
       memo = new Map();
@@ -147,22 +178,23 @@ export class InclusionProofs {
     }
     const ranges = inclusionRanges(position, size);
     const whole = { start: 0, end: size };
-    const hashOf = (r: LeafRange): Hash => {
+    const hashOf = (r: LeafRange): HexHash => {
       const node = completeNode(r);
       if (node) {
-        const h = lookup(node.level, node.index);
-        if (!h) throw new MissingNode();
-        return h;
+        const hash = lookup(node.level, node.index);
+        if (!hash) throw new MissingNode();
+        return { hash, hex: hexOf(node.level, node.index, hash) };
       }
       // Not one node: [start, size) on the tree's right edge, the same for every leaf left of it.
       let h = memo.get(r.start);
       if (!h) {
-        h = rangeHash(r, (l, i) => lookup(l, i) ?? missing());
+        const hash = rangeHash(r, (l, i) => lookup(l, i) ?? missing());
+        h = { hash, hex: toHex(hash) };
         memo.set(r.start, h);
       }
       return h;
     };
-    const compute = () => ({ proof: ranges.map(hashOf), rootHash: hashOf(whole) });
+    const compute = () => ({ path: ranges.map(hashOf), root: hashOf(whole) });
     try {
       return compute();
     } catch (err) {

@@ -3,16 +3,11 @@
  * Hashes leave as lowercase hex; checkpoint notes as the signed text itself.
  */
 import type { Sql } from "../../db/client.ts";
+import { toHex } from "../../events/ledger/tree-store.ts";
 import { AppError } from "../http/errors.ts";
 
-/** Two hex digits per byte value: a proof response encodes a few dozen hashes, and this is most of its CPU. */
-const HEX_BYTE = Array.from({ length: 256 }, (_, x) => x.toString(16).padStart(2, "0"));
-
-export function hex(b: Uint8Array): string {
-  let out = "";
-  for (let i = 0; i < b.length; i++) out += HEX_BYTE[b[i]!];
-  return out;
-}
+/** Lowercase hex. */
+export const hex = toHex;
 
 export interface StoredCheckpoint {
   treeSize: number;
