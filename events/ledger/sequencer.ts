@@ -13,13 +13,14 @@
  *   connection; others wait and take over when its session ends.
  * - It never runs in the append path: appends cost exactly what they did.
  */
+import { Buffer } from "node:buffer";
 import type { Db, Sql } from "../../db/client.ts";
 import { loadCheckpoint } from "../../projections/checkpoints.ts";
 import { wakeableSleep } from "../../projections/wake.ts";
 import { comparePositions, type Position } from "../types.ts";
 import { type Hash, leafHash, MerkleAccumulator } from "./merkle.ts";
 import { formatCheckpoint } from "./note.ts";
-import { ledgerSize, loadEdge } from "./tree-store.ts";
+import { ledgerSize, loadEdge, toHex } from "./tree-store.ts";
 
 /**
  * The default poll. Under a steady stream of appends each batch is a poll's
@@ -101,7 +102,12 @@ async function loadState(db: Db): Promise<State> {
   });
 }
 
-const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+const hex = toHex;
+
+/** Hex of many bytes at once, natively (node:buffer, which Deno has too). */
+function bulkHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
+}
 
 export class StaleSequencerError extends Error {
   override readonly name = "StaleSequencerError";
@@ -182,14 +188,23 @@ export function createSequencer(opts: SequencerOptions): Sequencer {
     const first = tree.size;
     const levels: number[] = [];
     const indexes: number[] = [];
-    const hashes: string[] = [];
+    // The completed nodes' hashes end to end, sent as one hex string (encoded natively where
+    // there is Buffer): per hash, hex strings cost more than the hashing itself.
+    let hashes = new Uint8Array(rows.length * 2 * 32);
     for (const r of rows) {
       for (const n of tree.append(leafHash(new Uint8Array(r.hash)))) {
+        const at = levels.length * 32;
+        if (at + 32 > hashes.length) {
+          const grown = new Uint8Array(hashes.length * 2);
+          grown.set(hashes);
+          hashes = grown;
+        }
+        hashes.set(n.hash, at);
         levels.push(n.level);
         indexes.push(n.index);
-        hashes.push(hex(n.hash));
       }
     }
+    const nodeHashes = bulkHex(hashes.subarray(0, levels.length * 32));
     const pending = due(s, tree.size) ? await draft(tree) : undefined;
     let moved: { ok: boolean }[];
     try {
@@ -208,9 +223,10 @@ export function createSequencer(opts: SequencerOptions): Sequencer {
             WHERE EXISTS (SELECT 1 FROM cas)),
          nodes AS (
            INSERT INTO ledger_nodes (level, idx, hash)
-           SELECT u.level, u.idx, decode(u.hash, 'hex')
-             FROM unnest(string_to_array($10::text, ',')::smallint[], string_to_array($11::text, ',')::bigint[],
-                         string_to_array($12::text, ',')) AS u(level, idx, hash)
+           SELECT u.level, u.idx, substring(h.bytes FROM (u.ord::int - 1) * 32 + 1 FOR 32)
+             FROM unnest(string_to_array($10::text, ',')::smallint[], string_to_array($11::text, ',')::bigint[])
+                    WITH ORDINALITY AS u(level, idx, ord),
+                  (SELECT decode($12, 'hex') AS bytes) AS h
             WHERE EXISTS (SELECT 1 FROM cas)),
          signed AS (
            INSERT INTO ledger_checkpoints (tree_size, root_hash, note, key_id, signed_at)
@@ -230,7 +246,7 @@ export function createSequencer(opts: SequencerOptions): Sequencer {
           rows.map((r) => r.id).join(","),
           levels.join(","),
           indexes.join(","),
-          hashes.join(","),
+          nodeHashes,
           pending?.size ?? null,
           pending ? hex(pending.rootHash) : null,
           pending?.note ?? null,
