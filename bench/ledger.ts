@@ -10,7 +10,9 @@
  *      directly in SQL, against GET /v1/auth/me with the same token (what
  *      authentication alone costs) on the same server.
  *
- * Module env: BENCH_LEDGER_LEAVES, BENCH_CONNECTIONS (HTTP, default 32).
+ * Module env: BENCH_LEDGER_LEAVES, BENCH_CONNECTIONS (HTTP, default 32),
+ * BENCH_LEDGER_PHASES (`appends`, `proofs` or both, the default: to profile one alone),
+ * BENCH_SEQUENCER_POLL_MS (the sequencer's poll; default: its own).
  */
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
@@ -76,6 +78,7 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
   const auth = await createAuthServices({ db, config, clock, logger, passwordOptions: { poolSize: 1 } });
   const deps = benchDeps({ config, db, store, logger, clock, auth });
   const keys = checkpointKeysFor(deps);
+  const phases = (process.env.BENCH_LEDGER_PHASES ?? "appends,proofs").split(",");
 
   // Commit times of the events appended in the measured window, and the lags seen.
   let measuring = false;
@@ -98,14 +101,17 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
       },
     });
 
-  try {
+  /** Figures 1 and 2: appends before, with and after the sequencer, and its lag. */
+  const appendFigures = async (): Promise<ResultRow[]> => {
     // (1a) appends without the sequencer.
     const before = await appendPhase("before");
     log(`appends without the sequencer: ${fmtInt(before.opsPerSec)}/s (p99 ${fmtMs(before.p99Ms)})`);
 
     // (1b, 2) the sequencer catches up, then the same load with it running.
+    const pollMs = process.env.BENCH_SEQUENCER_POLL_MS ? envNumber("BENCH_SEQUENCER_POLL_MS", 0) : undefined;
     const sequencer = runSequencer({
       db,
+      pollMs,
       origin: config.ledger.origin,
       sign: (t) => keys.sign(t),
       onBatch: (_first, ids) => {
@@ -136,6 +142,28 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
     const after = await appendPhase("after");
     const baseline = (before.opsPerSec + after.opsPerSec) / 2;
     log(`appends without the sequencer, again: ${fmtInt(after.opsPerSec)}/s`);
+    return [
+      {
+        name: "single-event appends, sequencer running",
+        value: withSeq.opsPerSec,
+        unit: "appends/s",
+        baseline: { name: "without it, mean of before and after", value: baseline },
+        target: { ratio: 0.9 },
+        note: `${writers} writers; without: ${fmtInt(before.opsPerSec)}/s before, ${fmtInt(after.opsPerSec)}/s after`,
+      },
+      {
+        name: "sequencer lag p99 (commit to ledger position)",
+        value: percentile(lags, 0.99),
+        unit: "ms",
+        target: { max: 250 },
+        note: `${fmtInt(lags.length)} events under ${writers} writers; p50 ${fmtMs(percentile(lags, 0.5))}, max ${fmtMs(lags.at(-1) ?? 0)}`,
+      },
+    ];
+  };
+
+  try {
+    const appendRows = phases.includes("appends") ? await appendFigures() : [];
+    if (!phases.includes("proofs")) return appendRows;
 
     // (3) a synthetic tree of `leaves` leaves, built in SQL.
     log(`building a tree of ${fmtInt(leaves)} leaves`);
@@ -250,21 +278,7 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
       log(`proofs ${fmtInt(proofRate.rps)}/s (p99 ${proofRate.p99} ms); /auth/me ${fmtInt(meRate.rps)}/s`);
 
       return [
-        {
-          name: "single-event appends, sequencer running",
-          value: withSeq.opsPerSec,
-          unit: "appends/s",
-          baseline: { name: "without it, mean of before and after", value: baseline },
-          target: { ratio: 0.9 },
-          note: `${writers} writers; without: ${fmtInt(before.opsPerSec)}/s before, ${fmtInt(after.opsPerSec)}/s after`,
-        },
-        {
-          name: "sequencer lag p99 (commit to ledger position)",
-          value: percentile(lags, 0.99),
-          unit: "ms",
-          target: { max: 250 },
-          note: `${fmtInt(lags.length)} events under ${writers} writers; p50 ${fmtMs(percentile(lags, 0.5))}, max ${fmtMs(lags.at(-1) ?? 0)}`,
-        },
+        ...appendRows,
         {
           name: `inclusion proofs over HTTP, tree of ${fmtInt(leaves)}`,
           value: proofRate.rps,

@@ -80,12 +80,29 @@ export function rangeNodes(range: LeafRange): NodeRef[] {
   let pos = range.start;
   while (pos < range.end) {
     let level = 0;
-    // Grow while still aligned and still inside the range.
-    while (pos % 2 ** (level + 1) === 0 && pos + 2 ** (level + 1) <= range.end) level++;
-    out.push({ level, index: pos / 2 ** level });
-    pos += 2 ** level;
+    let width = 1;
+    // Grow while still aligned and still inside the range (sizes past 2^31: no bit operators).
+    while (pos % (width * 2) === 0 && pos + width * 2 <= range.end) {
+      width *= 2;
+      level++;
+    }
+    out.push({ level, index: pos / width });
+    pos += width;
   }
   return out;
+}
+
+/** The one complete subtree a range is, if it is one (its width a power of two, its start aligned). */
+export function completeNode(range: LeafRange): NodeRef | undefined {
+  const width = range.end - range.start;
+  if (width < 1) return undefined;
+  let level = 0;
+  let w = 1;
+  while (w < width) {
+    w *= 2;
+    level++;
+  }
+  return w === width && range.start % width === 0 ? { level, index: range.start / width } : undefined;
 }
 
 /**

@@ -13,13 +13,23 @@
  *   connection; others wait and take over when its session ends.
  * - It never runs in the append path: appends cost exactly what they did.
  */
+import { Buffer } from "node:buffer";
 import type { Db, Sql } from "../../db/client.ts";
 import { loadCheckpoint } from "../../projections/checkpoints.ts";
 import { wakeableSleep } from "../../projections/wake.ts";
 import { comparePositions, type Position } from "../types.ts";
 import { type Hash, leafHash, MerkleAccumulator } from "./merkle.ts";
 import { formatCheckpoint } from "./note.ts";
-import { ledgerSize, loadEdge } from "./tree-store.ts";
+import { ledgerSize, loadEdge, toHex } from "./tree-store.ts";
+
+/**
+ * The default poll. Under a steady stream of appends each batch is a poll's
+ * worth, and a batch has a fixed cost (a read, one statement, a commit) that
+ * competes with the writers: at 25 ms appends ran about 10% slower with the
+ * sequencer than without it, at 50 ms within noise of it, while the lag from
+ * commit to ledger position stays well under 250 ms (p99 about 80 ms).
+ */
+export const SEQUENCER_POLL_MS = 50;
 
 /** The sequencer's log checkpoint in `checkpoints`. */
 export const SEQUENCER = "ledger:sequencer";
@@ -44,7 +54,7 @@ export interface SequencerOptions {
   checkpointEveryEvents?: number;
   /** Events per batch (default 1000). */
   batchSize?: number;
-  /** How long to sleep when caught up (default 25 ms); `poke()` cuts it short. */
+  /** How long to sleep when caught up (default SEQUENCER_POLL_MS); `poke()` cuts it short. */
   pollMs?: number;
   clock?: () => Date;
   /** After each committed checkpoint (the witness directory hangs here). */
@@ -92,7 +102,15 @@ async function loadState(db: Db): Promise<State> {
   });
 }
 
-const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+const hex = toHex;
+
+/** Comma-separated hex of consecutive 32-byte hashes, encoded natively at once (node:buffer, which Deno has too). */
+function bulkHex(bytes: Uint8Array): string {
+  const all = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
+  const parts: string[] = [];
+  for (let i = 0; i < all.length; i += 64) parts.push(all.slice(i, i + 64));
+  return parts.join(",");
+}
 
 export class StaleSequencerError extends Error {
   override readonly name = "StaleSequencerError";
@@ -173,14 +191,24 @@ export function createSequencer(opts: SequencerOptions): Sequencer {
     const first = tree.size;
     const levels: number[] = [];
     const indexes: number[] = [];
-    const hashes: string[] = [];
+    // The completed nodes' hashes end to end, hex-encoded natively at once: per hash, hex
+    // strings cost more than the hashing itself. (Split in SQL instead, by substring of one
+    // bytea, a batch of 1000 took seven times as long: each substring copies the whole value.)
+    let hashes = new Uint8Array(rows.length * 2 * 32);
     for (const r of rows) {
       for (const n of tree.append(leafHash(new Uint8Array(r.hash)))) {
+        const at = levels.length * 32;
+        if (at + 32 > hashes.length) {
+          const grown = new Uint8Array(hashes.length * 2);
+          grown.set(hashes);
+          hashes = grown;
+        }
+        hashes.set(n.hash, at);
         levels.push(n.level);
         indexes.push(n.index);
-        hashes.push(hex(n.hash));
       }
     }
+    const nodeHashes = bulkHex(hashes.subarray(0, levels.length * 32));
     const pending = due(s, tree.size) ? await draft(tree) : undefined;
     let moved: { ok: boolean }[];
     try {
@@ -221,7 +249,7 @@ export function createSequencer(opts: SequencerOptions): Sequencer {
           rows.map((r) => r.id).join(","),
           levels.join(","),
           indexes.join(","),
-          hashes.join(","),
+          nodeHashes,
           pending?.size ?? null,
           pending ? hex(pending.rootHash) : null,
           pending?.note ?? null,
@@ -333,7 +361,7 @@ function sessionDb(db: Db, conn: Sql): Db {
  * skips the lock (tests racing two sequencers on purpose).
  */
 export function runSequencer(opts: SequencerOptions & { exclusive?: boolean }): RunningSequencer {
-  const pollMs = opts.pollMs ?? 25;
+  const pollMs = opts.pollMs ?? SEQUENCER_POLL_MS;
   let stopped = false;
   const { sleep, poke } = wakeableSleep();
 

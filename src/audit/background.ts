@@ -4,7 +4,7 @@
  * checkpoint signing and optional witness directory, and the retention job.
  */
 import { mkdir, rename, writeFile } from "node:fs/promises";
-import { runSequencer, type SignedCheckpoint } from "../../events/ledger/sequencer.ts";
+import { runSequencer, SEQUENCER_POLL_MS, type SignedCheckpoint } from "../../events/ledger/sequencer.ts";
 import type { AppDeps } from "../app.ts";
 import { checkpointKeysFor } from "./feature.ts";
 import { runRetention } from "./retention.ts";
@@ -46,7 +46,8 @@ export function startAuditWork(deps: AppDeps, opts: { pollMs?: number } = {}): A
       sign: (text) => keys.sign(text),
       checkpointIntervalMs: config.ledger.checkpointIntervalMs,
       checkpointEveryEvents: config.ledger.checkpointEveryEvents,
-      pollMs: opts.pollMs === undefined ? undefined : Math.min(opts.pollMs, 25),
+      // A shorter shared poll (tests) applies; a longer one would only add lag.
+      pollMs: opts.pollMs === undefined ? undefined : Math.min(opts.pollMs, SEQUENCER_POLL_MS),
       clock: () => deps.clock.now(),
       onCheckpoint: witness,
       onError: (err) => logger.error({ error: (err as Error).message }, "ledger sequencer failed"),

@@ -3,9 +3,11 @@
  * Hashes leave as lowercase hex; checkpoint notes as the signed text itself.
  */
 import type { Sql } from "../../db/client.ts";
+import { toHex } from "../../events/ledger/tree-store.ts";
 import { AppError } from "../http/errors.ts";
 
-export const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+/** Lowercase hex. */
+export const hex = toHex;
 
 export interface StoredCheckpoint {
   treeSize: number;
@@ -15,7 +17,7 @@ export interface StoredCheckpoint {
   signedAt: string;
 }
 
-interface CheckpointRow {
+export interface CheckpointRow {
   tree_size: number;
   root_hash: Uint8Array;
   note: string;
@@ -23,9 +25,9 @@ interface CheckpointRow {
   signed_at: Date | string;
 }
 
-const CP_COLUMNS = "tree_size, root_hash, note, key_id, signed_at";
+export const CP_COLUMNS = "tree_size, root_hash, note, key_id, signed_at";
 
-function toCheckpoint(r: CheckpointRow): StoredCheckpoint {
+export function toCheckpoint(r: CheckpointRow): StoredCheckpoint {
   return {
     treeSize: Number(r.tree_size),
     rootHash: hex(new Uint8Array(r.root_hash)),
@@ -57,33 +59,6 @@ export async function checkpointPage(sql: Sql, limit: number, before?: number): 
     [limit, before ?? Number.MAX_SAFE_INTEGER],
   );
   return rows.map(toCheckpoint);
-}
-
-/**
- * The ledger's size now, the position of an event in it (undefined: not
- * sequenced yet) and, when `size` is given, the checkpoint of that size: one
- * round trip.
- */
-export async function entryOf(
-  sql: Sql,
-  eventId: string,
-  size?: number,
-): Promise<{ position: number | undefined; size: number; checkpoint: StoredCheckpoint | undefined }> {
-  const [row] = await sql.query<{ position: number | null; size: number | null } & Partial<CheckpointRow>>(
-    `SELECT (SELECT position FROM ledger_entries WHERE event_id = $1) AS position,
-            (SELECT max(position) + 1 FROM ledger_entries) AS size,
-            cp.tree_size, cp.root_hash, cp.note, cp.key_id, cp.signed_at
-       FROM (SELECT 1) AS one LEFT JOIN ledger_checkpoints cp ON cp.tree_size = $2`,
-    [eventId, size ?? -1],
-  );
-  return {
-    position: row?.position === null || row?.position === undefined ? undefined : Number(row.position),
-    size: Number(row?.size ?? 0),
-    checkpoint:
-      row && row.tree_size !== null && row.tree_size !== undefined
-        ? toCheckpoint(row as CheckpointRow)
-        : undefined,
-  };
 }
 
 /** Refuses a tree size the ledger has not reached. */

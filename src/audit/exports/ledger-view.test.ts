@@ -62,9 +62,14 @@ describe.each(dbCases())("the export's ledger view on $name", ({ make }) => {
     const events = batches.flat();
     expect(events.map((e) => e.position)).toEqual([1, 2, 3, 4, 5, 6]);
 
-    const stored = await db.query<{ event_id: string; data: unknown; metadata: unknown; hash: Uint8Array }>(
-      "SELECT event_id::text AS event_id, data, metadata, hash FROM events",
-    );
+    const stored = await db.query<{
+      event_id: string;
+      data: unknown;
+      metadata: unknown;
+      recorded_at: Date | string;
+      prev_hash: Uint8Array;
+      hash: Uint8Array;
+    }>("SELECT event_id::text AS event_id, data, metadata, recorded_at, prev_hash, hash FROM events");
     const byId = new Map(stored.map((r) => [r.event_id, r]));
     for (const e of events) {
       const row = byId.get(e.event_id)!;
@@ -72,6 +77,9 @@ describe.each(dbCases())("the export's ledger view on $name", ({ make }) => {
       expect(JSON.parse((e.data as RawJson).text)).toEqual(row.data);
       expect(JSON.parse((e.metadata as RawJson).text)).toEqual(row.metadata);
       expect(e.hash).toBe(Buffer.from(row.hash).toString("hex"));
+      // Formatted by the database exactly as the driver's Date and bytes would be.
+      expect(e.prev_hash).toBe(Buffer.from(row.prev_hash).toString("hex"));
+      expect(e.recorded_at).toBe(new Date(row.recorded_at).toISOString());
       // The IP is sealed (ciphertext exported as stored); Ada's is unreadable now.
       expect((row.metadata as { ip: string }).ip.startsWith("pii:")).toBe(true);
       const actor = (row.metadata as { actor: string }).actor;

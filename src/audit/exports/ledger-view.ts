@@ -5,7 +5,6 @@
  * checkpoint key to sign the manifest with.
  */
 
-import { bytesToHex as toHex } from "@noble/hashes/utils.js";
 import type { Db } from "../../../db/client.ts";
 import { nodesFor, rangeHash } from "../../../events/ledger/merkle.ts";
 import { fetchNodes } from "../../../events/ledger/tree-store.ts";
@@ -26,9 +25,11 @@ interface Row {
   /** JSON text: written into the bundle as it is, never parsed (src/audit/exports/lines.ts). */
   data: string;
   metadata: string;
-  recorded_at: Date;
-  prev_hash: Uint8Array;
-  hash: Uint8Array;
+  /** As `toISOString` writes it: the column keeps milliseconds, as the store wrote them. */
+  recorded_at: string;
+  /** Lowercase hex. */
+  prev_hash: string;
+  hash: string;
 }
 
 /**
@@ -36,6 +37,9 @@ interface Row {
  * exported as stored (the hashes cover the ciphertext), marked as unreadable.
  */
 async function markErased(db: Db, events: ExportedEvent[]): Promise<void> {
+  // Most batches hold no sealed value at all: one substring search per event settles that.
+  const sealed = (v: unknown) => !(v instanceof RawJson) || v.text.includes(`"${SEALED_PREFIX}`);
+  if (!events.some((e) => sealed(e.data) || sealed(e.metadata))) return;
   // Raw JSON text is parsed only when it can hold a sealed value at all.
   const record = (v: unknown) =>
     v instanceof RawJson ? (v.text.includes(`"${SEALED_PREFIX}`) ? JSON.parse(v.text) : null) : v;
@@ -58,9 +62,6 @@ async function markErased(db: Db, events: ExportedEvent[]): Promise<void> {
   for (const e of events) e.erased = subjectsOf(e).some((s) => erased.has(s));
 }
 
-/** Hex of a stored hash: natively for the driver's Buffers. */
-const hexOf = (b: Uint8Array): string => (Buffer.isBuffer(b) ? b.toString("hex") : toHex(new Uint8Array(b)));
-
 /** Rows per read: large enough to amortise the round trip, small enough to stream. */
 export const EXPORT_BATCH = 5000;
 
@@ -80,9 +81,13 @@ export function ledgerView(opts: {
           // Joined on the log's unique read-order key (tx_id, id), a bounded slice of
           // positions at a time: the planner then walks both indexes. (`id` alone has
           // no index since the stream key became the primary key: joined on it, each
-          // batch scanned and hashed the whole log.) Data and metadata come as text.
+          // batch scanned and hashed the whole log.) Data and metadata come as text, and the
+          // time and hashes as the bundle writes them: formatted by the database, which works
+          // on the next batch while this process writes one out.
           `SELECT l.position, e.stream_id, e.stream_version, e.event_id::text AS event_id, e.type, e.schema_version,
-                  e.data::text AS data, e.metadata::text AS metadata, e.recorded_at, e.prev_hash, e.hash
+                  e.data::text AS data, e.metadata::text AS metadata,
+                  to_char(e.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS recorded_at,
+                  encode(e.prev_hash, 'hex') AS prev_hash, encode(e.hash, 'hex') AS hash
              FROM ledger_entries l JOIN events e ON e.tx_id = l.log_tx_id AND e.id = l.log_id
             WHERE l.position >= $1 AND l.position < $2
             ORDER BY l.position`,
@@ -106,9 +111,9 @@ export function ledgerView(opts: {
           schema_version: r.schema_version,
           data: new RawJson(r.data),
           metadata: new RawJson(r.metadata),
-          recorded_at: new Date(r.recorded_at).toISOString(),
-          prev_hash: hexOf(r.prev_hash),
-          hash: hexOf(r.hash),
+          recorded_at: r.recorded_at,
+          prev_hash: r.prev_hash,
+          hash: r.hash,
           erased: false,
         }));
         await markErased(db, out);
