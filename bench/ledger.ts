@@ -1,8 +1,9 @@
 /**
  * The ledger on real Postgres, each figure beside a baseline from the same run:
  *   1. single-event appends/s with BENCH_WRITERS writers while the sequencer
- *      runs, against the same load without it (measured before and after,
- *      averaged, so the log's growth does not favour either side);
+ *      runs, against the same load without it (phases alternating off, on,
+ *      off, on, off, each side averaged, so neither the log's growth nor the
+ *      machine's drift favours either side);
  *   2. sequencer lag p99 under that load: from an append's commit (its call
  *      returning) to the commit of the batch that gave it a ledger position;
  *   3. inclusion proofs served per second over HTTP (autocannon, auditor's
@@ -12,7 +13,8 @@
  *
  * Module env: BENCH_LEDGER_LEAVES, BENCH_CONNECTIONS (HTTP, default 32),
  * BENCH_LEDGER_PHASES (`appends`, `proofs` or both, the default: to profile one alone),
- * BENCH_SEQUENCER_POLL_MS (the sequencer's poll; default: its own).
+ * BENCH_SEQUENCER_POLL_MS (the sequencer's poll; default: its own),
+ * BENCH_LEDGER_ROUNDS (phases with the sequencer, default 2).
  */
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
@@ -101,13 +103,8 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
       },
     });
 
-  /** Figures 1 and 2: appends before, with and after the sequencer, and its lag. */
-  const appendFigures = async (): Promise<ResultRow[]> => {
-    // (1a) appends without the sequencer.
-    const before = await appendPhase("before");
-    log(`appends without the sequencer: ${fmtInt(before.opsPerSec)}/s (p99 ${fmtMs(before.p99Ms)})`);
-
-    // (1b, 2) the sequencer catches up, then the same load with it running.
+  /** One phase with the sequencer running, after it has caught up with the log. */
+  const sequencedPhase = async (label: string): Promise<Measure> => {
     const pollMs = process.env.BENCH_SEQUENCER_POLL_MS ? envNumber("BENCH_SEQUENCER_POLL_MS", 0) : undefined;
     const sequencer = runSequencer({
       db,
@@ -127,29 +124,50 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
     await untilTrue(async () => (await ledgerSize(db)) >= total, 300_000, "the sequencer to catch up");
     log(`sequencer caught up with ${fmtInt(total)} events`);
     measuring = true;
-    const withSeq = await appendPhase("with");
+    const m = await appendPhase(label);
     measuring = false;
     const [{ n: all } = { n: 0 }] = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM events");
     await untilTrue(async () => (await ledgerSize(db)) >= all, 300_000, "the sequencer to finish");
     await sequencer.stop();
+    log(`appends with the sequencer: ${fmtInt(m.opsPerSec)}/s`);
+    return m;
+  };
+
+  /**
+   * Figures 1 and 2: phases without and with the sequencer, alternating
+   * (off, on, off, on, off for two rounds), and its lag. On a shared machine
+   * the rate drifts by tens of percent within a run; alternating and averaging
+   * each side keeps that drift from deciding the ratio.
+   */
+  const appendFigures = async (): Promise<ResultRow[]> => {
+    const rounds = envNumber("BENCH_LEDGER_ROUNDS", 2);
+    const without: number[] = [];
+    const withSeq: number[] = [];
+    const off = async (label: string) => {
+      const m = await appendPhase(label);
+      log(`appends without the sequencer: ${fmtInt(m.opsPerSec)}/s (p99 ${fmtMs(m.p99Ms)})`);
+      without.push(m.opsPerSec);
+    };
+    await off("off0");
+    for (let r = 1; r <= rounds; r++) {
+      withSeq.push((await sequencedPhase(`on${r}`)).opsPerSec);
+      await off(`off${r}`);
+    }
     lags.sort((a, b) => a - b);
     log(
-      `appends with the sequencer: ${fmtInt(withSeq.opsPerSec)}/s; lag over ${fmtInt(lags.length)} events ` +
-        `p50 ${fmtMs(percentile(lags, 0.5))}, p99 ${fmtMs(percentile(lags, 0.99))}, max ${fmtMs(lags.at(-1) ?? 0)}`,
+      `lag over ${fmtInt(lags.length)} events p50 ${fmtMs(percentile(lags, 0.5))}, ` +
+        `p99 ${fmtMs(percentile(lags, 0.99))}, max ${fmtMs(lags.at(-1) ?? 0)}`,
     );
-
-    // (1c) without it again.
-    const after = await appendPhase("after");
-    const baseline = (before.opsPerSec + after.opsPerSec) / 2;
-    log(`appends without the sequencer, again: ${fmtInt(after.opsPerSec)}/s`);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const list = (xs: number[]) => xs.map((x) => fmtInt(x)).join(", ");
     return [
       {
         name: "single-event appends, sequencer running",
-        value: withSeq.opsPerSec,
+        value: mean(withSeq),
         unit: "appends/s",
-        baseline: { name: "without it, mean of before and after", value: baseline },
+        baseline: { name: "without it, mean of the phases between", value: mean(without) },
         target: { ratio: 0.9 },
-        note: `${writers} writers; without: ${fmtInt(before.opsPerSec)}/s before, ${fmtInt(after.opsPerSec)}/s after`,
+        note: `${writers} writers, alternating; with: ${list(withSeq)}/s; without: ${list(without)}/s`,
       },
       {
         name: "sequencer lag p99 (commit to ledger position)",
