@@ -24,7 +24,8 @@
  * default 32), BENCH_AUTH_ME_RATE (req/s during phase 3, default 500),
  * BENCH_AUTH_HASH_WORKERS (hash pool size; default one per core),
  * BENCH_AUTH_HASH_NICE (hash threads' niceness 0..19; default 10),
- * BENCH_AUTH_HASH_BACKEND (auto, native or wasm; default auto).
+ * BENCH_AUTH_HASH_BACKEND (auto, native or wasm; default auto), BENCH_AUTH_HASH_RUNNER
+ * (process or threads; default: the hasher's own choice, a child process for native on Node).
  */
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
@@ -35,7 +36,13 @@ import type { EventMetadata } from "../events/types.ts";
 import { createApp, type Feature } from "../src/app.ts";
 import { createAuthServices } from "../src/auth/services.ts";
 import { loadConfig } from "../src/config.ts";
-import { HASH_BACKENDS, type HashBackendChoice, WORKER_NICE } from "../src/crypto/password.ts";
+import {
+  HASH_BACKENDS,
+  type HashBackendChoice,
+  type HashRunnerKind,
+  type PasswordHasher,
+  WORKER_NICE,
+} from "../src/crypto/password.ts";
 import { createRouter } from "../src/http/router.ts";
 import { identityFeature } from "../src/identity/feature.ts";
 import { userStream } from "../src/identity/user.ts";
@@ -127,10 +134,10 @@ async function paced(url: string, headers: Record<string, string>, rate: number,
   return { rps: latencies.length / seconds, p50: pct(0.5), p99: pct(0.99) };
 }
 
-/** CPU time this process has used, every thread (the hash workers too), in ms. */
-function cpuMs(): number {
+/** CPU time this process has used, every thread, and the hashing child process's, in ms. */
+async function cpuMs(passwords: PasswordHasher): Promise<number> {
   const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
+  return (u.user + u.system) / 1000 + (await passwords.externalCpuMs());
 }
 
 const hello: Feature = (app) => {
@@ -168,6 +175,9 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
   const hashBackend = process.env.BENCH_AUTH_HASH_BACKEND ?? "auto";
   if (!(HASH_BACKENDS as readonly string[]).includes(hashBackend))
     throw new Error("BENCH_AUTH_HASH_BACKEND must be auto, native or wasm");
+  const hashRunner = process.env.BENCH_AUTH_HASH_RUNNER || undefined;
+  if (hashRunner !== undefined && hashRunner !== "process" && hashRunner !== "threads")
+    throw new Error("BENCH_AUTH_HASH_RUNNER must be process or threads");
   const auth = await createAuthServices({
     db: ctx.db,
     config,
@@ -177,6 +187,7 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
       ...(hashWorkers > 0 ? { poolSize: hashWorkers } : {}),
       ...(hashNice >= 0 ? { workerNice: hashNice } : {}),
       backend: hashBackend as HashBackendChoice,
+      runner: hashRunner as HashRunnerKind | undefined,
     },
   });
   const limits = await createRateLimiter(config, logger);
@@ -206,7 +217,8 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
     const plain = await listen(bare.fetch);
     servers.push(vigil, plain);
     ctx.log(
-      `${users} users, argon2id (${auth.passwords.backend}) pool of ${auth.passwords.stats().size} workers ` +
+      `${users} users, argon2id (${auth.passwords.backend}, ${auth.passwords.runner}) ` +
+        `pool of ${auth.passwords.stats().size} workers ` +
         `(nice ${hashNice >= 0 ? hashNice : WORKER_NICE}); redis ${redisUrl}; ` +
         `${clients} login clients, ${connections} connections for reads`,
     );
@@ -215,7 +227,7 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
     // CPU time per operation (all of this process's threads) is printed beside the rates:
     // it hardly depends on what else the machine runs, the rates do.
     let verified = 0;
-    const verifyCpu = cpuMs();
+    const verifyCpu = await cpuMs(auth.passwords);
     const verifying = await runFor({
       workers: clients,
       seconds,
@@ -226,7 +238,7 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
         return ok ? 1 : 0;
       },
     });
-    const cpuPerVerify = (cpuMs() - verifyCpu) / verified;
+    const cpuPerVerify = ((await cpuMs(auth.passwords)) - verifyCpu) / verified;
     ctx.log(
       `argon2id verify through the pool: ${verifying.opsPerSec.toFixed(1)}/s, ${cpuPerVerify.toFixed(0)} ms CPU each`,
     );
@@ -250,9 +262,9 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
       ],
     });
     await load(loginOpts(warmup), "login warm-up");
-    const loginCpu = cpuMs();
+    const loginCpu = await cpuMs(auth.passwords);
     const logins = await load(loginOpts(seconds), "login");
-    const cpuPerLogin = (cpuMs() - loginCpu) / Math.max(1, logins.total);
+    const cpuPerLogin = ((await cpuMs(auth.passwords)) - loginCpu) / Math.max(1, logins.total);
     ctx.log(
       `logins: ${logins.rps.toFixed(1)}/s, p50 ${logins.p50} ms, p99 ${logins.p99} ms, ` +
         `${cpuPerLogin.toFixed(0)} ms CPU each (server and load generator, not Postgres or Redis)`,

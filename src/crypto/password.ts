@@ -1,6 +1,8 @@
 /**
- * Argon2id password hashing in a pool of worker threads, PHC strings: native
- * `argon2` when its addon loads, else hash-wasm (same bytes, same PHC format).
+ * Argon2id password hashing off the event loop, PHC strings: native `argon2` when
+ * its addon loads, else hash-wasm (same bytes, same PHC format). Native hashes run
+ * in a niced child process on Node (hash-process.ts), else in a pool of niced
+ * worker threads (worker-pool.ts): see hashRunner below.
  * Defaults follow OWASP / ASVS 5.0: m=19456 KiB, t=2, p=1, 16-byte salt, 32-byte hash.
  *
  * Passwords are NFKC-normalised before hashing (NIST 800-63B 5.1.1.2), so the
@@ -9,7 +11,8 @@
 import { createRequire } from "node:module";
 import { availableParallelism, cpus } from "node:os";
 import { currentDeadline } from "../../db/deadline.ts";
-import { PoolBusyError, type PoolStats, WorkerPool } from "./worker-pool.ts";
+import { HashProcess } from "./hash-process.ts";
+import { PoolBusyError, type PoolStats, type RunOptions, WorkerPool } from "./worker-pool.ts";
 
 export { PoolBusyError };
 
@@ -27,7 +30,14 @@ export interface PasswordHasher {
   verifyAgainstDummy(password: string): Promise<false>;
   /** Which implementation computes argon2id. */
   readonly backend: HashBackend;
+  /** Where it computes: a child process or worker threads of this one. */
+  readonly runner: HashRunnerKind;
   stats(): PoolStats;
+  /**
+   * CPU time hashing has spent outside this process, in ms: the child process's
+   * (0 with worker threads, whose time is this process's own). For benchmarks.
+   */
+  externalCpuMs(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -35,6 +45,8 @@ export interface PasswordHasher {
 export type HashBackendChoice = "auto" | "native" | "wasm";
 export type HashBackend = "native" | "wasm";
 export const HASH_BACKENDS: readonly HashBackendChoice[] = ["auto", "native", "wasm"];
+/** `process`: one niced child process; `threads`: niced worker threads in this process. */
+export type HashRunnerKind = "process" | "threads";
 
 let nativeLoads: boolean | undefined;
 /** Whether the native `argon2` addon loads in this runtime (checked once). */
@@ -70,6 +82,8 @@ export interface PasswordHasherOptions {
   workerNice?: number;
   /** PASSWORD_HASH_BACKEND; default auto. */
   backend?: HashBackendChoice | undefined;
+  /** Where hashes run; default: hashRunner's choice (for tests and bench comparisons). */
+  runner?: HashRunnerKind | undefined;
 }
 
 export const DEFAULT_ARGON2 = { memoryKiB: 19456, iterations: 2, parallelism: 1 } as const;
@@ -122,6 +136,24 @@ export function parsePhc(phc: string): ParsedPhc | null {
   if (parsed.memoryKiB < 8 * parsed.parallelism || parsed.memoryKiB > LIMITS.memoryKiB) return null;
   if (parsed.saltBytes < 8 || parsed.hashBytes < 4) return null;
   return parsed;
+}
+
+/**
+ * Where native argon2 runs: in a child process on Node, because it computes on
+ * libuv's threadpool, which only a whole niced process keeps below the event loop
+ * (a worker thread's niceness does not reach it). hash-wasm computes on the worker
+ * thread itself, whose niceness applies, so it keeps the lighter thread pool. Deno
+ * runs both in worker threads: its fork needs --allow-run and starts another Deno.
+ */
+export function hashRunner(backend: HashBackend): HashRunnerKind {
+  return backend === "native" && !("Deno" in globalThis) ? "process" : "threads";
+}
+
+/** What both runners offer: a bounded queue in front of `size` hashes at a time. */
+interface Runner {
+  run<T>(msg: Record<string, unknown>, opts?: RunOptions): Promise<T>;
+  stats(): PoolStats;
+  close(): Promise<void>;
 }
 
 /**
@@ -178,10 +210,21 @@ export function createPasswordHasher(opts: PasswordHasherOptions = {}): Password
   const nice = opts.workerNice ?? WORKER_NICE;
   if (!Number.isInteger(nice) || nice < 0 || nice > 19) throw new RangeError("workerNice must be 0..19");
   const backend = resolveHashBackend(opts.backend ?? "auto");
-  const pool = new WorkerPool(new URL("./argon2-worker.mjs", import.meta.url), poolSize, {
-    maxQueued,
-    workerData: { nice, backend },
-  });
+  const runner = opts.runner ?? hashRunner(backend);
+  const child =
+    runner === "process"
+      ? new HashProcess(new URL("./argon2-process.mjs", import.meta.url), poolSize, {
+          maxQueued,
+          nice,
+          env: { VIGIL_HASH_BACKEND: backend },
+        })
+      : undefined;
+  const pool: Runner =
+    child ??
+    new WorkerPool(new URL("./argon2-worker.mjs", import.meta.url), poolSize, {
+      maxQueued,
+      workerData: { nice, backend },
+    });
   // A request that timed out no longer waits for its hash: drop it from the queue
   // (the request answers 503 with nothing committed either way).
   const run = <T>(msg: Record<string, unknown>) => pool.run<T>(msg, { signal: currentDeadline()?.signal });
@@ -237,7 +280,9 @@ export function createPasswordHasher(opts: PasswordHasherOptions = {}): Password
       return false;
     },
     backend,
+    runner,
     stats: () => pool.stats(),
+    externalCpuMs: () => child?.cpuMs() ?? Promise.resolve(0),
     close: () => pool.close(),
   };
 }
