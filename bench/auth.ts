@@ -105,19 +105,25 @@ async function load(opts: autocannon.Options, what: string): Promise<Load> {
 /**
  * An open-loop probe: `rate` requests/s spread evenly (every 5 ms a slice), each
  * timed alone, so a slow answer never delays the next request (autocannon's
- * rate mode sends each second's quota in a burst and back-fills latencies).
+ * rate mode sends each second's quota in a burst and back-fills latencies). The
+ * rate is kept by the clock, and each latency counts from when the request was
+ * due, so a busy event loop (server and probe share it) can neither lower the
+ * load nor hide its own delay.
  */
 async function paced(url: string, headers: Record<string, string>, rate: number, seconds: number) {
   const latencies: number[] = [];
   const inflight: Promise<void>[] = [];
   const tickMs = 5;
-  const perTick = rate * (tickMs / 1000);
-  let owed = 0;
+  let sent = 0;
   const start = performance.now();
-  while (performance.now() - start < seconds * 1000) {
-    owed += perTick;
-    for (; owed >= 1; owed--) {
-      const t0 = performance.now();
+  for (let elapsed = 0; elapsed < seconds * 1000; elapsed = performance.now() - start) {
+    // Owed by the clock, not by the number of ticks: a late timer (a busy event
+    // loop) must not lower the rate the server is asked to serve.
+    for (const owed = Math.floor((rate * elapsed) / 1000); sent < owed; sent++) {
+      // Timed from the tick that would have sent it had the timer been on time: an
+      // external client would not have waited for this process's loop either.
+      const due = Math.ceil((sent * 1000) / rate / tickMs) * tickMs;
+      const t0 = Math.min(performance.now(), start + due);
       inflight.push(
         fetch(url, { headers }).then(async (res) => {
           await res.arrayBuffer();

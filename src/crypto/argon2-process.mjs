@@ -5,7 +5,7 @@
 // loop, Postgres and Redis are scheduled first whenever they have work.
 // Started by hash-process.ts with fork(); messages over the IPC channel:
 // { id, op, ... } (see argon2-compute.mjs, plus "priorities" and "cpu" below).
-import { readdirSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
 import { getPriority, setPriority } from "node:os";
 import process from "node:process";
 import { createArgon2 } from "./argon2-compute.mjs";
@@ -38,6 +38,19 @@ function lowerPriority() {
   }
 }
 lowerPriority();
+
+// With autogroup scheduling (Linux desktops and many servers), a thread's niceness
+// only orders it within its session's group, and each group gets an equal share
+// of a contended CPU: niced hashes would still take half a core from Postgres or
+// Redis. The parent starts this process in a session of its own (detached), so it
+// has an autogroup of its own, niced here as a whole.
+if (nice > 0 && process.platform === "linux") {
+  try {
+    writeFileSync("/proc/self/autogroup", String(nice));
+  } catch {
+    // no autogroup support (or not permitted): thread niceness alone
+  }
+}
 
 const compute = createArgon2(process.env.VIGIL_HASH_BACKEND);
 let reniced = false;

@@ -186,6 +186,10 @@ export class HashProcess {
       execArgv: [],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
       serialization: "json",
+      // Linux: a session of its own, hence a scheduler autogroup of its own that the
+      // child can nice as a whole (argon2-process.mjs). It still exits with us: it
+      // leaves when the IPC channel closes.
+      detached: process.platform === "linux",
     });
     this.#child = child;
     child.on("message", (reply: Reply) => {
