@@ -303,6 +303,8 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
     );
 
     // (3) /auth/me latency at a steady rate while logins keep the pool saturated.
+    // The probe's own connections are opened before it measures (autocannon's are, in its warm-up).
+    await paced(`${vigil.base}/v1/auth/me`, { authorization: `Bearer ${session.accessToken}` }, meRate, 1);
     const before = auth.passwords.stats();
     const [underLoad, loginsDuring] = await Promise.all([
       paced(`${vigil.base}/v1/auth/me`, { authorization: `Bearer ${session.accessToken}` }, meRate, seconds),

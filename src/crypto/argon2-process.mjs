@@ -71,10 +71,14 @@ async function run(msg) {
   return result;
 }
 
+// The server may be gone by the time a hash is done (the channel then fails to write):
+// nobody is left to answer, so this process leaves too.
+const reply = (message) => process.send?.(message, undefined, {}, (error) => error && process.exit(0));
+
 process.on("message", (msg) => {
   run(msg).then(
-    (result) => process.send?.({ id: msg.id, ok: true, result }),
-    (error) => process.send?.({ id: msg.id, ok: false, error: String(error?.message ?? error) }),
+    (result) => reply({ id: msg.id, ok: true, result }),
+    (error) => reply({ id: msg.id, ok: false, error: String(error?.message ?? error) }),
   );
 });
 // The server went away (or closed the pool): nothing is left to hash for.

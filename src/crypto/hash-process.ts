@@ -136,10 +136,14 @@ export class HashProcess {
     const child = this.#child;
     if (!child?.connected) return Promise.resolve(none);
     const id = this.#nextId++;
+    setRef(child, true); // awaited like a hash: the answer must be able to arrive
     return new Promise<T>((resolve, reject) => {
       this.#controls.set(id, { resolve: resolve as (v: unknown) => void, reject });
       child.send({ op, id }, (error) => {
-        if (error && this.#controls.delete(id)) reject(error);
+        if (error && this.#controls.delete(id)) {
+          reject(error);
+          this.#idleCheck();
+        }
       });
     });
   }
@@ -165,7 +169,7 @@ export class HashProcess {
       const task = settle(this.#queue.shift()!);
       const id = this.#nextId++;
       this.#running.set(id, task);
-      if (this.#running.size === 1) setRef(child, true);
+      setRef(child, true);
       child.send({ ...task.msg, id }, (error) => {
         if (!error) return;
         // The channel closed under us: the exit handler fails the task, unless the
@@ -198,6 +202,7 @@ export class HashProcess {
         this.#controls.delete(reply.id);
         if (reply.ok) control.resolve(reply.result);
         else control.reject(new Error(reply.error ?? "hash process control failed"));
+        this.#idleCheck();
         return;
       }
       const task = this.#running.get(reply.id);
@@ -227,9 +232,10 @@ export class HashProcess {
     for (const task of running) task.reject(error);
   }
 
-  /** An idle child (nothing running) does not keep the process alive. */
+  /** An idle child (nothing running or awaited) does not keep the process alive. */
   #idleCheck(): void {
-    if (this.#running.size === 0 && this.#queue.length === 0 && this.#child) setRef(this.#child, false);
+    const idle = this.#running.size === 0 && this.#queue.length === 0 && this.#controls.size === 0;
+    if (idle && this.#child) setRef(this.#child, false);
   }
 }
 
