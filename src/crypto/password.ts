@@ -74,11 +74,11 @@ export interface PasswordHasherOptions {
   memoryKiB?: number;
   iterations?: number;
   parallelism?: number;
-  /** Worker threads that hash (PASSWORD_HASH_WORKERS); default: one per core. */
+  /** Hashes at once (PASSWORD_HASH_WORKERS); default: defaultPoolSize for the runner. */
   poolSize?: number | undefined;
   /** Hashes that may wait for a worker before new ones are refused (PASSWORD_HASH_QUEUE). */
   maxQueued?: number | undefined;
-  /** CPU niceness of the hashing threads (Linux); 0 keeps normal priority. */
+  /** CPU niceness of the hashing child process or threads; 0 keeps normal priority. */
   workerNice?: number;
   /** PASSWORD_HASH_BACKEND; default auto. */
   backend?: HashBackendChoice | undefined;
@@ -157,27 +157,31 @@ interface Runner {
 }
 
 /**
- * One worker per core. The workers run at a lower CPU priority (WORKER_NICE),
- * so the event loop, Postgres and Redis are scheduled first whenever they have
- * work and hashing takes most of what is left: every core hashes under a login flood,
- * and requests that need no hash (session checks) are not queued behind it.
- * (Before, one core was kept free instead: with workers at normal priority, all
- * cores hashing starved request handling; see docs/benchmarks.md.)
+ * How many hashes run at once by default. Hashing runs at a lower CPU priority
+ * (WORKER_NICE), so the event loop, Postgres and Redis are scheduled first
+ * whenever they have work, and requests that need no hash (session checks) are
+ * not queued behind a login flood.
+ * - Worker threads (hash-wasm): one per core; hashing takes what is left.
+ * - The child process (native argon2): one per core but one. argon2 is
+ *   memory-hard (19 MiB a hash): with every core hashing, the caches and memory
+ *   bandwidth it takes slow the request path whatever its priority (on 2 cores,
+ *   /auth/me p99 17-28 ms beside 49-62 logins/s, against 14-15 ms beside 45-49
+ *   with one hash at a time; docs/benchmarks.md "Logins").
  */
-export function defaultPoolSize(): number {
+export function defaultPoolSize(runner: HashRunnerKind = "threads"): number {
   let cores: number;
   try {
     cores = availableParallelism();
   } catch {
     cores = cpus().length;
   }
-  return Math.max(1, cores);
+  return Math.max(1, runner === "process" ? cores - 1 : cores);
 }
 
 /**
- * Niceness of the hashing threads (PASSWORD_HASH_NICE). 10 rather than 19: a
- * waking event loop still preempts them at once, and under other sustained
- * CPU work in the process (jobs, an export) hashing keeps about a tenth of a
+ * Niceness of the hashing child process or threads (PASSWORD_HASH_NICE). 10
+ * rather than 19: a waking event loop still preempts them at once, and under
+ * other sustained CPU work (jobs, an export) hashing keeps about a tenth of a
  * core instead of starving (at 19 it got under 2%, and logins timed out).
  */
 export const WORKER_NICE = 10;
@@ -205,12 +209,12 @@ export function createPasswordHasher(opts: PasswordHasherOptions = {}): Password
   const parallelism = positiveInt("parallelism", opts.parallelism ?? DEFAULT_ARGON2.parallelism, 1);
   const iterations = positiveInt("iterations", opts.iterations ?? DEFAULT_ARGON2.iterations, 1);
   const memoryKiB = positiveInt("memoryKiB", opts.memoryKiB ?? DEFAULT_ARGON2.memoryKiB, 8 * parallelism);
-  const poolSize = positiveInt("poolSize", opts.poolSize ?? defaultPoolSize(), 1);
+  const backend = resolveHashBackend(opts.backend ?? "auto");
+  const runner = opts.runner ?? hashRunner(backend);
+  const poolSize = positiveInt("poolSize", opts.poolSize ?? defaultPoolSize(runner), 1);
   const maxQueued = positiveInt("maxQueued", opts.maxQueued ?? QUEUE_PER_WORKER * poolSize, 0);
   const nice = opts.workerNice ?? WORKER_NICE;
   if (!Number.isInteger(nice) || nice < 0 || nice > 19) throw new RangeError("workerNice must be 0..19");
-  const backend = resolveHashBackend(opts.backend ?? "auto");
-  const runner = opts.runner ?? hashRunner(backend);
   const child =
     runner === "process"
       ? new HashProcess(new URL("./argon2-process.mjs", import.meta.url), poolSize, {
