@@ -22,7 +22,7 @@ export interface HashProcessOptions {
   maxQueued?: number;
   /** Niceness of the whole child process, 0..19. */
   nice?: number;
-  /** Passed to the child as its environment, beside the parent's. */
+  /** The child's environment (beside PATH and the like; none of the parent's secrets). */
   env?: Record<string, string>;
 }
 
@@ -185,7 +185,9 @@ export class HashProcess {
 
   #spawn(): ChildProcess {
     const child = fork(this.#path, [], {
-      env: { ...process.env, ...this.#env },
+      // Not the server's environment: the child needs none of its secrets, nor its
+      // NODE_OPTIONS (preloaded agents, loaders).
+      env: { ...inherited(), ...this.#env },
       // Plain JavaScript: no loader (tsx, a profiler) is passed on from the server's flags.
       execArgv: [],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
@@ -237,6 +239,16 @@ export class HashProcess {
     const idle = this.#running.size === 0 && this.#queue.length === 0 && this.#controls.size === 0;
     if (idle && this.#child) setRef(this.#child, false);
   }
+}
+
+/** What the runtime itself may need to start: where to find binaries and shared libraries. */
+function inherited(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of ["PATH", "LD_LIBRARY_PATH", "SYSTEMROOT"]) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
 }
 
 function setRef(child: ChildProcess, on: boolean): void {
