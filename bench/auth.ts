@@ -22,8 +22,8 @@
  * Module env: BENCH_REDIS_URL (default redis://127.0.0.1:6379), BENCH_AUTH_USERS
  * (default 400), BENCH_AUTH_CLIENTS (default 16), BENCH_CONNECTIONS (me/hello,
  * default 32), BENCH_AUTH_ME_RATE (req/s during phase 3, default 500),
- * BENCH_AUTH_HASH_WORKERS (hash pool size; default one per core),
- * BENCH_AUTH_HASH_NICE (hash threads' niceness 0..19; default 10),
+ * BENCH_AUTH_HASH_WORKERS (hashes at once; default the hasher's: one per core but
+ * one in the child process), BENCH_AUTH_HASH_NICE (hashing's niceness 0..19; default 10),
  * BENCH_AUTH_HASH_BACKEND (auto, native or wasm; default auto), BENCH_AUTH_HASH_RUNNER
  * (process or threads; default: the hasher's own choice, a child process for native on Node).
  */
@@ -174,7 +174,7 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
   const logger = createLogger({ level: "warn" });
   const clock = { now: () => new Date() };
   const store = await appStore(ctx.db, config, clock);
-  // Default argon2id parameters, pool size (one worker per core) and worker priority
+  // Default argon2id parameters, pool size (defaultPoolSize) and hashing priority
   // (WORKER_NICE): what production runs. The knobs are for comparing pool set-ups.
   const hashWorkers = envNumber("BENCH_AUTH_HASH_WORKERS", 0);
   const hashNice = envNumber("BENCH_AUTH_HASH_NICE", -1);
@@ -230,7 +230,7 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
     );
 
     // (1) baseline: verifications/s through the same pool, as many in flight as login clients.
-    // CPU time per operation (all of this process's threads) is printed beside the rates:
+    // CPU time per operation (this process's threads and the hashing child's) is printed beside the rates:
     // it hardly depends on what else the machine runs, the rates do.
     let verified = 0;
     const verifyCpu = await cpuMs(auth.passwords);
