@@ -22,9 +22,10 @@
  * Module env: BENCH_REDIS_URL (default redis://127.0.0.1:6379), BENCH_AUTH_USERS
  * (default 400), BENCH_AUTH_CLIENTS (default 16), BENCH_CONNECTIONS (me/hello,
  * default 32), BENCH_AUTH_ME_RATE (req/s during phase 3, default 500),
- * BENCH_AUTH_HASH_WORKERS (hash pool size; default one per core),
- * BENCH_AUTH_HASH_NICE (hash threads' niceness 0..19; default 10),
- * BENCH_AUTH_HASH_BACKEND (auto, native or wasm; default auto).
+ * BENCH_AUTH_HASH_WORKERS (hashes at once; default the hasher's: one per core but
+ * one in the child process), BENCH_AUTH_HASH_NICE (hashing's niceness 0..19; default 10),
+ * BENCH_AUTH_HASH_BACKEND (auto, native or wasm; default auto), BENCH_AUTH_HASH_RUNNER
+ * (process or threads; default: the hasher's own choice, a child process for native on Node).
  */
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
@@ -35,7 +36,13 @@ import type { EventMetadata } from "../events/types.ts";
 import { createApp, type Feature } from "../src/app.ts";
 import { createAuthServices } from "../src/auth/services.ts";
 import { loadConfig } from "../src/config.ts";
-import { HASH_BACKENDS, type HashBackendChoice, WORKER_NICE } from "../src/crypto/password.ts";
+import {
+  HASH_BACKENDS,
+  type HashBackendChoice,
+  type HashRunnerKind,
+  type PasswordHasher,
+  WORKER_NICE,
+} from "../src/crypto/password.ts";
 import { createRouter } from "../src/http/router.ts";
 import { identityFeature } from "../src/identity/feature.ts";
 import { userStream } from "../src/identity/user.ts";
@@ -98,19 +105,25 @@ async function load(opts: autocannon.Options, what: string): Promise<Load> {
 /**
  * An open-loop probe: `rate` requests/s spread evenly (every 5 ms a slice), each
  * timed alone, so a slow answer never delays the next request (autocannon's
- * rate mode sends each second's quota in a burst and back-fills latencies).
+ * rate mode sends each second's quota in a burst and back-fills latencies). The
+ * rate is kept by the clock, and each latency counts from when the request was
+ * due, so a busy event loop (server and probe share it) can neither lower the
+ * load nor hide its own delay.
  */
 async function paced(url: string, headers: Record<string, string>, rate: number, seconds: number) {
   const latencies: number[] = [];
   const inflight: Promise<void>[] = [];
   const tickMs = 5;
-  const perTick = rate * (tickMs / 1000);
-  let owed = 0;
+  let sent = 0;
   const start = performance.now();
-  while (performance.now() - start < seconds * 1000) {
-    owed += perTick;
-    for (; owed >= 1; owed--) {
-      const t0 = performance.now();
+  for (let elapsed = 0; elapsed < seconds * 1000; elapsed = performance.now() - start) {
+    // Owed by the clock, not by the number of ticks: a late timer (a busy event
+    // loop) must not lower the rate the server is asked to serve.
+    for (const owed = Math.floor((rate * elapsed) / 1000); sent < owed; sent++) {
+      // Timed from the tick that would have sent it had the timer been on time: an
+      // external client would not have waited for this process's loop either.
+      const due = Math.ceil((sent * 1000) / rate / tickMs) * tickMs;
+      const t0 = Math.min(performance.now(), start + due);
       inflight.push(
         fetch(url, { headers }).then(async (res) => {
           await res.arrayBuffer();
@@ -127,10 +140,10 @@ async function paced(url: string, headers: Record<string, string>, rate: number,
   return { rps: latencies.length / seconds, p50: pct(0.5), p99: pct(0.99) };
 }
 
-/** CPU time this process has used, every thread (the hash workers too), in ms. */
-function cpuMs(): number {
+/** CPU time this process has used, every thread, and the hashing child process's, in ms. */
+async function cpuMs(passwords: PasswordHasher): Promise<number> {
   const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
+  return (u.user + u.system) / 1000 + (await passwords.externalCpuMs());
 }
 
 const hello: Feature = (app) => {
@@ -161,13 +174,16 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
   const logger = createLogger({ level: "warn" });
   const clock = { now: () => new Date() };
   const store = await appStore(ctx.db, config, clock);
-  // Default argon2id parameters, pool size (one worker per core) and worker priority
+  // Default argon2id parameters, pool size (defaultPoolSize) and hashing priority
   // (WORKER_NICE): what production runs. The knobs are for comparing pool set-ups.
   const hashWorkers = envNumber("BENCH_AUTH_HASH_WORKERS", 0);
   const hashNice = envNumber("BENCH_AUTH_HASH_NICE", -1);
   const hashBackend = process.env.BENCH_AUTH_HASH_BACKEND ?? "auto";
   if (!(HASH_BACKENDS as readonly string[]).includes(hashBackend))
     throw new Error("BENCH_AUTH_HASH_BACKEND must be auto, native or wasm");
+  const hashRunner = process.env.BENCH_AUTH_HASH_RUNNER || undefined;
+  if (hashRunner !== undefined && hashRunner !== "process" && hashRunner !== "threads")
+    throw new Error("BENCH_AUTH_HASH_RUNNER must be process or threads");
   const auth = await createAuthServices({
     db: ctx.db,
     config,
@@ -177,6 +193,7 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
       ...(hashWorkers > 0 ? { poolSize: hashWorkers } : {}),
       ...(hashNice >= 0 ? { workerNice: hashNice } : {}),
       backend: hashBackend as HashBackendChoice,
+      runner: hashRunner as HashRunnerKind | undefined,
     },
   });
   const limits = await createRateLimiter(config, logger);
@@ -206,16 +223,17 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
     const plain = await listen(bare.fetch);
     servers.push(vigil, plain);
     ctx.log(
-      `${users} users, argon2id (${auth.passwords.backend}) pool of ${auth.passwords.stats().size} workers ` +
+      `${users} users, argon2id (${auth.passwords.backend}, ${auth.passwords.runner}) ` +
+        `pool of ${auth.passwords.stats().size} workers ` +
         `(nice ${hashNice >= 0 ? hashNice : WORKER_NICE}); redis ${redisUrl}; ` +
         `${clients} login clients, ${connections} connections for reads`,
     );
 
     // (1) baseline: verifications/s through the same pool, as many in flight as login clients.
-    // CPU time per operation (all of this process's threads) is printed beside the rates:
+    // CPU time per operation (this process's threads and the hashing child's) is printed beside the rates:
     // it hardly depends on what else the machine runs, the rates do.
     let verified = 0;
-    const verifyCpu = cpuMs();
+    const verifyCpu = await cpuMs(auth.passwords);
     const verifying = await runFor({
       workers: clients,
       seconds,
@@ -226,7 +244,7 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
         return ok ? 1 : 0;
       },
     });
-    const cpuPerVerify = (cpuMs() - verifyCpu) / verified;
+    const cpuPerVerify = ((await cpuMs(auth.passwords)) - verifyCpu) / verified;
     ctx.log(
       `argon2id verify through the pool: ${verifying.opsPerSec.toFixed(1)}/s, ${cpuPerVerify.toFixed(0)} ms CPU each`,
     );
@@ -250,9 +268,9 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
       ],
     });
     await load(loginOpts(warmup), "login warm-up");
-    const loginCpu = cpuMs();
+    const loginCpu = await cpuMs(auth.passwords);
     const logins = await load(loginOpts(seconds), "login");
-    const cpuPerLogin = (cpuMs() - loginCpu) / Math.max(1, logins.total);
+    const cpuPerLogin = ((await cpuMs(auth.passwords)) - loginCpu) / Math.max(1, logins.total);
     ctx.log(
       `logins: ${logins.rps.toFixed(1)}/s, p50 ${logins.p50} ms, p99 ${logins.p99} ms, ` +
         `${cpuPerLogin.toFixed(0)} ms CPU each (server and load generator, not Postgres or Redis)`,
@@ -285,6 +303,8 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
     );
 
     // (3) /auth/me latency at a steady rate while logins keep the pool saturated.
+    // The probe's own connections are opened before it measures (autocannon's are, in its warm-up).
+    await paced(`${vigil.base}/v1/auth/me`, { authorization: `Bearer ${session.accessToken}` }, meRate, 1);
     const before = auth.passwords.stats();
     const [underLoad, loginsDuring] = await Promise.all([
       paced(`${vigil.base}/v1/auth/me`, { authorization: `Bearer ${session.accessToken}` }, meRate, seconds),

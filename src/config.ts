@@ -169,11 +169,11 @@ export interface AuthConfig {
   /** Links in emails: templates with `{token}`, defaulting to PUBLIC_URL + /verify-email and /reset-password. */
   verifyUrlTemplate: string;
   resetUrlTemplate: string;
-  /** Argon2id worker threads (PASSWORD_HASH_WORKERS); undefined: one per core. */
+  /** Argon2id hashes at once (PASSWORD_HASH_WORKERS); undefined: defaultPoolSize (crypto/password.ts). */
   passwordHashWorkers: number | undefined;
   /** Hashes that may wait for a worker before logins are refused with 503 (PASSWORD_HASH_QUEUE); undefined: 32 per worker. */
   passwordHashQueue: number | undefined;
-  /** Niceness of the hashing threads, 0..19 (PASSWORD_HASH_NICE); undefined: 10. */
+  /** Niceness of the hashing child process or threads, 0..19 (PASSWORD_HASH_NICE); undefined: 10. */
   passwordHashNice: number | undefined;
   /** Argon2id implementation (PASSWORD_HASH_BACKEND): auto (native when it loads, else wasm), native, wasm. */
   passwordHashBackend: "auto" | "native" | "wasm";

@@ -1,6 +1,8 @@
 /**
- * Argon2id password hashing in a pool of worker threads, PHC strings: native
- * `argon2` when its addon loads, else hash-wasm (same bytes, same PHC format).
+ * Argon2id password hashing off the event loop, PHC strings: native `argon2` when
+ * its addon loads, else hash-wasm (same bytes, same PHC format). Native hashes run
+ * in a niced child process on Node (hash-process.ts), else in a pool of niced
+ * worker threads (worker-pool.ts): see hashRunner below.
  * Defaults follow OWASP / ASVS 5.0: m=19456 KiB, t=2, p=1, 16-byte salt, 32-byte hash.
  *
  * Passwords are NFKC-normalised before hashing (NIST 800-63B 5.1.1.2), so the
@@ -9,7 +11,8 @@
 import { createRequire } from "node:module";
 import { availableParallelism, cpus } from "node:os";
 import { currentDeadline } from "../../db/deadline.ts";
-import { PoolBusyError, type PoolStats, WorkerPool } from "./worker-pool.ts";
+import { HashProcess } from "./hash-process.ts";
+import { PoolBusyError, type PoolStats, type RunOptions, WorkerPool } from "./worker-pool.ts";
 
 export { PoolBusyError };
 
@@ -27,7 +30,14 @@ export interface PasswordHasher {
   verifyAgainstDummy(password: string): Promise<false>;
   /** Which implementation computes argon2id. */
   readonly backend: HashBackend;
+  /** Where it computes: a child process or worker threads of this one. */
+  readonly runner: HashRunnerKind;
   stats(): PoolStats;
+  /**
+   * CPU time hashing has spent outside this process, in ms: the child process's
+   * (0 with worker threads, whose time is this process's own). For benchmarks.
+   */
+  externalCpuMs(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -35,6 +45,8 @@ export interface PasswordHasher {
 export type HashBackendChoice = "auto" | "native" | "wasm";
 export type HashBackend = "native" | "wasm";
 export const HASH_BACKENDS: readonly HashBackendChoice[] = ["auto", "native", "wasm"];
+/** `process`: one niced child process; `threads`: niced worker threads in this process. */
+export type HashRunnerKind = "process" | "threads";
 
 let nativeLoads: boolean | undefined;
 /** Whether the native `argon2` addon loads in this runtime (checked once). */
@@ -62,14 +74,16 @@ export interface PasswordHasherOptions {
   memoryKiB?: number;
   iterations?: number;
   parallelism?: number;
-  /** Worker threads that hash (PASSWORD_HASH_WORKERS); default: one per core. */
+  /** Hashes at once (PASSWORD_HASH_WORKERS); default: defaultPoolSize for the runner. */
   poolSize?: number | undefined;
   /** Hashes that may wait for a worker before new ones are refused (PASSWORD_HASH_QUEUE). */
   maxQueued?: number | undefined;
-  /** CPU niceness of the hashing threads (Linux); 0 keeps normal priority. */
+  /** CPU niceness of the hashing child process or threads; 0 keeps normal priority. */
   workerNice?: number;
   /** PASSWORD_HASH_BACKEND; default auto. */
   backend?: HashBackendChoice | undefined;
+  /** Where hashes run; default: hashRunner's choice (for tests and bench comparisons). */
+  runner?: HashRunnerKind | undefined;
 }
 
 export const DEFAULT_ARGON2 = { memoryKiB: 19456, iterations: 2, parallelism: 1 } as const;
@@ -125,27 +139,49 @@ export function parsePhc(phc: string): ParsedPhc | null {
 }
 
 /**
- * One worker per core. The workers run at a lower CPU priority (WORKER_NICE),
- * so the event loop, Postgres and Redis are scheduled first whenever they have
- * work and hashing takes most of what is left: every core hashes under a login flood,
- * and requests that need no hash (session checks) are not queued behind it.
- * (Before, one core was kept free instead: with workers at normal priority, all
- * cores hashing starved request handling; see docs/benchmarks.md.)
+ * Where native argon2 runs: in a child process on Node, because it computes on
+ * libuv's threadpool, which only a whole niced process keeps below the event loop
+ * (a worker thread's niceness does not reach it). hash-wasm computes on the worker
+ * thread itself, whose niceness applies, so it keeps the lighter thread pool. Deno
+ * runs both in worker threads: its fork needs --allow-run and starts another Deno.
  */
-export function defaultPoolSize(): number {
+export function hashRunner(backend: HashBackend): HashRunnerKind {
+  return backend === "native" && !("Deno" in globalThis) ? "process" : "threads";
+}
+
+/** What both runners offer: a bounded queue in front of `size` hashes at a time. */
+interface Runner {
+  run<T>(msg: Record<string, unknown>, opts?: RunOptions): Promise<T>;
+  stats(): PoolStats;
+  close(): Promise<void>;
+}
+
+/**
+ * How many hashes run at once by default. Hashing runs at a lower CPU priority
+ * (WORKER_NICE), so the event loop, Postgres and Redis are scheduled first
+ * whenever they have work, and requests that need no hash (session checks) are
+ * not queued behind a login flood.
+ * - Worker threads (hash-wasm): one per core; hashing takes what is left.
+ * - The child process (native argon2): one per core but one. argon2 is
+ *   memory-hard (19 MiB a hash): with every core hashing, the caches and memory
+ *   bandwidth it takes slow the request path whatever its priority (on 2 cores,
+ *   /auth/me p99 17-28 ms beside 49-62 logins/s, against 14-15 ms beside 45-49
+ *   with one hash at a time; docs/benchmarks.md "Logins").
+ */
+export function defaultPoolSize(runner: HashRunnerKind = "threads"): number {
   let cores: number;
   try {
     cores = availableParallelism();
   } catch {
     cores = cpus().length;
   }
-  return Math.max(1, cores);
+  return Math.max(1, runner === "process" ? cores - 1 : cores);
 }
 
 /**
- * Niceness of the hashing threads (PASSWORD_HASH_NICE). 10 rather than 19: a
- * waking event loop still preempts them at once, and under other sustained
- * CPU work in the process (jobs, an export) hashing keeps about a tenth of a
+ * Niceness of the hashing child process or threads (PASSWORD_HASH_NICE). 10
+ * rather than 19: a waking event loop still preempts them at once, and under
+ * other sustained CPU work (jobs, an export) hashing keeps about a tenth of a
  * core instead of starving (at 19 it got under 2%, and logins timed out).
  */
 export const WORKER_NICE = 10;
@@ -173,15 +209,26 @@ export function createPasswordHasher(opts: PasswordHasherOptions = {}): Password
   const parallelism = positiveInt("parallelism", opts.parallelism ?? DEFAULT_ARGON2.parallelism, 1);
   const iterations = positiveInt("iterations", opts.iterations ?? DEFAULT_ARGON2.iterations, 1);
   const memoryKiB = positiveInt("memoryKiB", opts.memoryKiB ?? DEFAULT_ARGON2.memoryKiB, 8 * parallelism);
-  const poolSize = positiveInt("poolSize", opts.poolSize ?? defaultPoolSize(), 1);
+  const backend = resolveHashBackend(opts.backend ?? "auto");
+  const runner = opts.runner ?? hashRunner(backend);
+  const poolSize = positiveInt("poolSize", opts.poolSize ?? defaultPoolSize(runner), 1);
   const maxQueued = positiveInt("maxQueued", opts.maxQueued ?? QUEUE_PER_WORKER * poolSize, 0);
   const nice = opts.workerNice ?? WORKER_NICE;
   if (!Number.isInteger(nice) || nice < 0 || nice > 19) throw new RangeError("workerNice must be 0..19");
-  const backend = resolveHashBackend(opts.backend ?? "auto");
-  const pool = new WorkerPool(new URL("./argon2-worker.mjs", import.meta.url), poolSize, {
-    maxQueued,
-    workerData: { nice, backend },
-  });
+  const child =
+    runner === "process"
+      ? new HashProcess(new URL("./argon2-process.mjs", import.meta.url), poolSize, {
+          maxQueued,
+          nice,
+          env: { VIGIL_HASH_BACKEND: backend },
+        })
+      : undefined;
+  const pool: Runner =
+    child ??
+    new WorkerPool(new URL("./argon2-worker.mjs", import.meta.url), poolSize, {
+      maxQueued,
+      workerData: { nice, backend },
+    });
   // A request that timed out no longer waits for its hash: drop it from the queue
   // (the request answers 503 with nothing committed either way).
   const run = <T>(msg: Record<string, unknown>) => pool.run<T>(msg, { signal: currentDeadline()?.signal });
@@ -237,7 +284,9 @@ export function createPasswordHasher(opts: PasswordHasherOptions = {}): Password
       return false;
     },
     backend,
+    runner,
     stats: () => pool.stats(),
+    externalCpuMs: () => child?.cpuMs() ?? Promise.resolve(0),
     close: () => pool.close(),
   };
 }

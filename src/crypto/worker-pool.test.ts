@@ -9,8 +9,15 @@ const FAST = { memoryKiB: 1024, iterations: 1, parallelism: 1 };
 const WORKER = new URL("./argon2-worker.mjs", import.meta.url);
 
 describe("password hash pool", () => {
-  it("has one worker per core by default, and 32 waiting places per worker", async () => {
+  it("runs one hash per core by default (one per core but one in the child process), and 32 waiting places per worker", async () => {
     expect(defaultPoolSize()).toBe(availableParallelism());
+    expect(defaultPoolSize("threads")).toBe(availableParallelism());
+    expect(defaultPoolSize("process")).toBe(Math.max(1, availableParallelism() - 1));
+    for (const backend of ["native", "wasm"] as const) {
+      const h = createPasswordHasher({ backend });
+      expect(h.stats().size).toBe(defaultPoolSize(h.runner));
+      await h.close();
+    }
     const h = createPasswordHasher({ ...FAST, poolSize: 2 });
     try {
       const pending = Array.from({ length: 2 + 64 }, (_, i) => h.hash(`pw-${i}-abcdefgh`));
