@@ -116,12 +116,20 @@ const login = await fetch(`${vigil.base}/v1/auth/login`, {
 const { accessToken } = (await login.json()) as { accessToken: string };
 const bearer = { authorization: `Bearer ${accessToken}` };
 
+/** CPU µs per request of this process (server and load generator) of the last `rps` run: steadier than req/s on a shared machine. */
+let cpuPerRequest = 0;
+
 async function rps(target: string, headers: Record<string, string>, duration: number): Promise<number> {
+  const cpu = process.cpuUsage();
   const r = await autocannon({ url: target, connections, duration, headers });
+  const used = process.cpuUsage(cpu);
   if (r.non2xx > 0 || r.errors > 0 || r.timeouts > 0)
     throw new Error(`${target}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
+  cpuPerRequest = (used.user + used.system) / Math.max(1, r.requests.total);
   return r.requests.total / r.duration;
 }
+
+const us = () => `${cpuPerRequest.toFixed(0)} µs CPU`;
 
 const targets = {
   bare: [`${plain.base}/hello`, {}],
@@ -140,14 +148,17 @@ if (session) {
 for (let i = 0; i < rounds; i++) {
   if (only) {
     const [t, h] = targets[only as keyof typeof targets];
-    console.log(`${only}: ${(await rps(t, h, seconds)).toFixed(0)} req/s`);
+    console.log(`${only}: ${(await rps(t, h, seconds)).toFixed(0)} req/s, ${us()}`);
     continue;
   }
   const b = await rps(...targets.bare, seconds);
+  const bUs = us();
   const s = await rps(...targets.hello, seconds);
+  const sUs = us();
   const m = await rps(...targets.me, seconds);
   console.log(
-    `bare ${b.toFixed(0)}  hello ${s.toFixed(0)} (${(s / b).toFixed(2)}x)  me ${m.toFixed(0)} (${(m / s).toFixed(2)}x hello)`,
+    `bare ${b.toFixed(0)} (${bUs})  hello ${s.toFixed(0)} (${(s / b).toFixed(2)}x, ${sUs})  ` +
+      `me ${m.toFixed(0)} (${(m / s).toFixed(2)}x hello, ${us()})`,
   );
 }
 if (session && out) {

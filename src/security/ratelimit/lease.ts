@@ -61,10 +61,10 @@ export function leasingLimiter(inner: RateLimiter, opts: LeaseOptions = {}): Rat
   const leases = new Map<string, Lease>();
 
   function leaseFor(items: readonly LimitItem[]): Lease {
-    let key = "";
-    for (const { key: k, policy } of items) key += `${k}\n${policy.limit}/${policy.windowMs}\n`;
+    const key = items.length === 1 ? items[0]!.key : items.map((i) => i.key).join("\n");
     let lease = leases.get(key);
-    if (lease) return lease;
+    // A subject's policy may change (an API key's own limit): its units were leased under the old one.
+    if (lease && (lease.call || samePolicies(lease.items, items))) return lease;
     if (leases.size >= maxSubjects) sweep();
     let ahead = Number.POSITIVE_INFINITY;
     for (const { policy } of items)
@@ -82,6 +82,15 @@ export function leasingLimiter(inner: RateLimiter, opts: LeaseOptions = {}): Rat
     };
     leases.set(key, lease);
     return lease;
+  }
+
+  function samePolicies(a: readonly LimitItem[], b: readonly LimitItem[]): boolean {
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i]!.policy;
+      const y = b[i]!.policy;
+      if (x.limit !== y.limit || x.windowMs !== y.windowMs) return false;
+    }
+    return true;
   }
 
   function sweep(): void {
