@@ -119,4 +119,16 @@ describe("leasingLimiter", () => {
     expect((await limiter.consumeMany!(items(10), 3))[0]).toMatchObject({ allowed: true, remaining: 7 });
     expect(stats.calls).toBe(0);
   });
+  it("drops units leased under a subject's old policy when its limit changes", async () => {
+    const clock = manualClock();
+    const { counted, stats } = countingStore(clock.now);
+    const limiter = leasingLimiter(counted, { clock: clock.now, minBatch: 1 });
+    const under = (limit: number) => [{ key: "key:k1", policy: { limit, windowMs: 1000 } }];
+    await Promise.all(Array.from({ length: 20 }, () => limiter.consumeMany!(under(1000))));
+    await limiter.consumeMany!(under(1000));
+    const calls = stats.calls;
+    const d = await limiter.consumeMany!(under(5000));
+    expect(stats.calls).toBe(calls + 1);
+    expect(d[0]!.limit).toBe(5000);
+  });
 });
