@@ -334,6 +334,7 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
         value: stackHello.rps,
         unit: "req/s",
         baseline: { name: "bare", value: bareHello.rps },
+        target: { ratio: 0.5 },
       },
       {
         name: "GET /auth/me, valid token",

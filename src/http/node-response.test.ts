@@ -6,11 +6,13 @@
  */
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
+import type { Context } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../../db/client.ts";
 import { createApp, type Feature } from "../app.ts";
 import { AppError } from "./errors.ts";
 import { API_CSP } from "./middleware/security-headers.ts";
+import { nodeHead } from "./node-response.ts";
 import { createRouter } from "./router.ts";
 import { testDeps } from "./test-app.ts";
 
@@ -115,5 +117,75 @@ describe("headers over @hono/node-server", () => {
     expect(res.headers.get("x-frame-options")).toBe("DENY");
     expect(res.headers.get("x-request-id")).toBe("client-id-12345");
     await res.arrayBuffer();
+  });
+});
+
+describe("nodeHead: the plan merged into the head as it is written", () => {
+  function fakeOutgoing(own: Record<string, string> = {}) {
+    const written: { status?: number; headers?: Record<string, unknown>; reason?: string } = {};
+    const out = {
+      headersSent: false,
+      hasHeader: (name: string) => name.toLowerCase() in own,
+      getHeader: (name: string) => own[name.toLowerCase()],
+      writeHead(status: number, ...rest: unknown[]) {
+        written.status = status;
+        if (typeof rest[0] === "string") written.reason = rest[0];
+        written.headers = (typeof rest[0] === "string" ? rest[1] : rest[0]) as Record<string, unknown>;
+        return this;
+      },
+    };
+    const c = { env: { outgoing: out } } as unknown as Context;
+    return { c, out, written };
+  }
+
+  it("defaults yield to the response, enforced ones replace it in any case, appended ones follow it", () => {
+    const { c, out, written } = fakeOutgoing();
+    const head = nodeHead(c)!;
+    expect(nodeHead(c)).toBe(head);
+    head.enforce("X-Frame-Options", "DENY");
+    head.setDefault("Cache-Control", "no-store");
+    head.setDefault("Content-Security-Policy", "default-src 'none'");
+    head.append("RateLimit", '"user";r=9;t=1');
+    head.append("RateLimit", '"ip-minute";r=59;t=1');
+    out.writeHead(200, {
+      "x-frame-options": "ALLOWALL",
+      "Cache-Control": "max-age=60",
+      RateLimit: '"inner";r=1;t=2',
+      "Content-Type": "application/json",
+    });
+    expect(written.status).toBe(200);
+    expect(written.headers).toEqual({
+      "X-Frame-Options": "DENY",
+      "Cache-Control": "max-age=60",
+      "Content-Security-Policy": "default-src 'none'",
+      RateLimit: '"inner";r=1;t=2, "user";r=9;t=1, "ip-minute";r=59;t=1',
+      "Content-Type": "application/json",
+    });
+  });
+
+  it("takes a reason phrase, [name, value] pairs, no headers at all, and values set on the response itself", () => {
+    const pairs = fakeOutgoing();
+    nodeHead(pairs.c)!.enforce("X-Request-Id", "ours-12345");
+    pairs.out.writeHead(404, "Nope", [
+      ["Set-Cookie", "a=1"],
+      ["Set-Cookie", "b=2"],
+      ["X-Request-Id", "theirs"],
+    ]);
+    expect(pairs.written.reason).toBe("Nope");
+    expect(pairs.written.headers).toEqual({ "Set-Cookie": ["a=1", "b=2"], "X-Request-Id": "ours-12345" });
+
+    const bare = fakeOutgoing({ "cache-control": "private", ratelimit: '"set";r=1;t=1' });
+    const head = nodeHead(bare.c)!;
+    head.setDefault("Cache-Control", "no-store");
+    head.append("RateLimit", '"ours";r=2;t=1');
+    bare.out.writeHead(204);
+    expect(bare.written.headers).toEqual({ RateLimit: '"set";r=1;t=1, "ours";r=2;t=1' });
+  });
+
+  it("is absent without a ServerResponse or once its head is written", () => {
+    expect(nodeHead({ env: {} } as unknown as Context)).toBeUndefined();
+    const { c, out } = fakeOutgoing();
+    out.headersSent = true;
+    expect(nodeHead(c)).toBeUndefined();
   });
 });

@@ -20,30 +20,37 @@ function routeLabel(c: Context): string {
 }
 
 export function accessLog(metrics: Metrics): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
+  // One `then` rather than an async frame: every promise costs more under the deadline's AsyncLocalStorage.
+  return (c, next) => {
     const start = performance.now();
-    try {
-      await next();
-    } finally {
-      const seconds = (performance.now() - start) / 1000;
-      const status = c.res.status;
-      const route = routeLabel(c);
-      metrics.observeRequest(c.req.method, route, status, seconds);
-      const log = c.get("logger");
-      // The line's object is built only when it will be written.
-      if (log.isLevelEnabled("info")) {
-        log.info(
-          {
-            method: c.req.method,
-            path: c.req.path,
-            route,
-            status,
-            durationMs: Math.round(seconds * 1e4) / 10,
-            ip: c.get("clientIp"),
-          },
-          "request",
-        );
-      }
-    }
+    return next().then(
+      () => record(c, start),
+      (err: unknown) => {
+        record(c, start);
+        throw err;
+      },
+    );
   };
+
+  function record(c: Context<AppEnv>, start: number): void {
+    const seconds = (performance.now() - start) / 1000;
+    const status = c.res.status;
+    const route = routeLabel(c);
+    metrics.observeRequest(c.req.method, route, status, seconds);
+    const log = c.get("logger");
+    // The line's object is built only when it will be written.
+    if (log.isLevelEnabled("info")) {
+      log.info(
+        {
+          method: c.req.method,
+          path: c.req.path,
+          route,
+          status,
+          durationMs: Math.round(seconds * 1e4) / 10,
+          ip: c.get("clientIp"),
+        },
+        "request",
+      );
+    }
+  }
 }

@@ -4,16 +4,21 @@
  * may be absent (chunked) or lie. The counted body is buffered and handed on,
  * which is fine at API sizes (1 MiB default).
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler, Next } from "hono";
 import { AppError } from "../errors.ts";
 
 export function bodyLimit(maxBytes: number): MiddlewareHandler {
   const tooLarge = () => new AppError("payload_too_large", `The request body exceeds ${maxBytes} bytes`);
-  return async (c, next) => {
+  // Not async: a GET passes through without a promise of its own.
+  return (c, next) => {
     // GET and HEAD carry no body a route can read (fetch forbids one, the Node adapter drops it), and
     // asking for `body` would make the Node adapter build a full WHATWG Request for nothing.
     const method = c.req.method;
     if (method === "GET" || method === "HEAD") return next();
+    return limited(c, next);
+  };
+
+  async function limited(c: Context, next: Next): Promise<void> {
     const body = c.req.raw.body;
     if (!body) return next();
     const declared = c.req.header("Content-Length");
@@ -39,5 +44,5 @@ export function bodyLimit(maxBytes: number): MiddlewareHandler {
     }
     c.req.raw = new Request(c.req.raw, { body: buf });
     return next();
-  };
+  }
 }

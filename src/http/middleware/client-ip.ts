@@ -19,8 +19,9 @@ export const defaultPeerAddress: PeerAddress = (c) => {
 
 export function clientIp(trustedProxies: readonly string[], peer: PeerAddress): MiddlewareHandler<AppEnv> {
   const isTrusted = trustMatcher(trustedProxies);
-  return async (c, next) => {
+  // Not async: nothing to do afterwards, so no promise of its own (each costs more under the deadline's AsyncLocalStorage).
+  return (c, next) => {
     c.set("clientIp", resolveClientIp(peer(c), c.req.header("X-Forwarded-For"), isTrusted));
-    await next();
+    return next();
   };
 }

@@ -4,7 +4,7 @@
  * origins. Credentials are not allowed: Vigil authenticates with bearer tokens,
  * not cookies, so cross-origin cookie sending is never needed.
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler, Next } from "hono";
 
 const ALLOW_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE";
 const ALLOW_HEADERS =
@@ -15,9 +15,14 @@ const EXPOSE_HEADERS =
 export function cors(allowed: readonly string[]): MiddlewareHandler {
   const any = allowed.includes("*");
   const set = new Set(allowed);
-  return async (c, next) => {
+  // Not async: a request without Origin (most API calls) passes through without a promise of its own.
+  return (c, next) => {
     const origin = c.req.header("Origin");
     if (!origin) return next();
+    return withOrigin(c, next, origin);
+  };
+
+  async function withOrigin(c: Context, next: Next, origin: string): Promise<Response | undefined> {
     const ok = any || set.has(origin);
     const preflight =
       c.req.method === "OPTIONS" && c.req.header("Access-Control-Request-Method") !== undefined;
@@ -36,8 +41,9 @@ export function cors(allowed: readonly string[]): MiddlewareHandler {
     await next();
     // Caches must not hand one origin's answer to another.
     c.res.headers.append("Vary", "Origin");
-    if (!ok) return;
+    if (!ok) return undefined;
     c.res.headers.set("Access-Control-Allow-Origin", any ? "*" : origin);
     c.res.headers.set("Access-Control-Expose-Headers", EXPOSE_HEADERS);
-  };
+    return undefined;
+  }
 }

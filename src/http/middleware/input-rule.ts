@@ -29,7 +29,8 @@ export function refuse(problem: TextProblem): AppError {
 }
 
 export function inputRule(): MiddlewareHandler {
-  return async (c, next) => {
+  // Not async (no promise of its own); a refusal is thrown synchronously, which Hono's compose handles the same way.
+  return (c, next) => {
     const problem = queryProblem(c) ?? paramProblem(c) ?? headerProblem(c);
     if (problem) throw refuse(problem);
     return next();

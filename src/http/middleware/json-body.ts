@@ -6,7 +6,7 @@
  * every key and string, nested at most MAX_JSON_DEPTH deep.
  * Mounted on /v1; a future upload route would mount outside it or opt out.
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler, Next } from "hono";
 import { matchedRoutes } from "hono/route";
 import { AppError } from "../errors.ts";
 import { findJsonTextProblem } from "../text.ts";
@@ -16,8 +16,13 @@ const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
 const WITH_BODY = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 export function jsonBody(): MiddlewareHandler {
-  return async (c, next) => {
+  // Not async: a request without a body passes through without a promise of its own.
+  return (c, next) => {
     if (!WITH_BODY.has(c.req.method) || !c.req.raw.body) return next();
+    return checked(c, next);
+  };
+
+  async function checked(c: Context, next: Next): Promise<void> {
     // No handler for this method and path: let it become a 404/405, not a body complaint.
     if (!matchedRoutes(c).some((r) => r.method !== "ALL")) return next();
     const type = (c.req.header("Content-Type") ?? "").split(";")[0]?.trim() ?? "";
@@ -37,5 +42,5 @@ export function jsonBody(): MiddlewareHandler {
     const problem = findJsonTextProblem(value, "body");
     if (problem) throw refuse(problem);
     return next();
-  };
+  }
 }

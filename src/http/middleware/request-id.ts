@@ -6,20 +6,25 @@
 import type { MiddlewareHandler } from "hono";
 import type { Logger } from "pino";
 import type { AppEnv } from "../env.ts";
-import { nodeOutgoing } from "../node-response.ts";
+import { nodeHead } from "../node-response.ts";
 
 const SANE_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
 export function requestId(logger: Logger, newId: () => string): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
+  // Not async: on Node this layer adds no promise of its own to the request.
+  return (c, next) => {
     const incoming = c.req.header("X-Request-Id");
     const id = incoming && SANE_ID.test(incoming) ? incoming : newId();
     c.set("requestId", id);
     c.set("logger", logger.child({ requestId: id }));
-    // On Node the id goes on the ServerResponse up front (see node-response.ts); a route's value never replaces it.
-    const out = nodeOutgoing(c);
-    out?.setHeader("X-Request-Id", id);
-    await next();
-    if (!out || c.res.headers.has("X-Request-Id")) c.res.headers.set("X-Request-Id", id);
+    // A route's value never replaces it. On Node it joins the head as it is written (node-response.ts).
+    const head = nodeHead(c);
+    if (head) {
+      head.enforce("X-Request-Id", id);
+      return next();
+    }
+    return next().then(() => {
+      c.res.headers.set("X-Request-Id", id);
+    });
   };
 }

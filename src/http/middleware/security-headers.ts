@@ -4,8 +4,8 @@
  * JSON, which needs no script, style or frame. A route that serves HTML (the
  * docs page) sets its own narrower-than-default-permissive CSP, which is kept.
  */
-import type { MiddlewareHandler } from "hono";
-import { nodeOutgoing } from "../node-response.ts";
+import type { Context, MiddlewareHandler, Next } from "hono";
+import { nodeHead } from "../node-response.ts";
 
 export const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
@@ -25,24 +25,27 @@ const HEADERS: Record<string, string> = {
 const FIXED = Object.entries(HEADERS);
 
 export function securityHeaders(): MiddlewareHandler {
-  return async (c, next) => {
-    const out = nodeOutgoing(c);
-    if (out) {
-      // On Node, before the route: a route's own CSP or Cache-Control wins when Node writes the head.
-      for (const [name, value] of FIXED) out.setHeader(name, value);
-      out.setHeader("Content-Security-Policy", API_CSP);
-      out.setHeader("Cache-Control", "no-store");
-      await next();
-      // The fixed ones are not a route's to change: one it set anyway is put back (a few lookups, no writes).
-      const h = c.res.headers;
-      for (const [name, value] of FIXED) if (h.has(name)) h.set(name, value);
-      return;
+  // Not async: on Node this layer adds no promise of its own to the request.
+  return (c, next) => {
+    const head = nodeHead(c);
+    if (head) {
+      // On Node, merged as the head is written (node-response.ts): a route's own CSP or
+      // Cache-Control wins; the fixed ones are not a route's to change. Nothing to do afterwards.
+      for (const [name, value] of FIXED) head.enforce(name, value);
+      head.setDefault("Content-Security-Policy", API_CSP);
+      head.setDefault("Cache-Control", "no-store");
+      return next();
     }
-    await next();
-    const h = c.res.headers;
-    for (const [name, value] of FIXED) h.set(name, value);
-    if (!h.has("Content-Security-Policy")) h.set("Content-Security-Policy", API_CSP);
-    // Responses carry tokens and personal data: no shared or browser caching unless a route opts in.
-    if (!h.has("Cache-Control")) h.set("Cache-Control", "no-store");
+    return setOnResponse(c, next);
   };
+}
+
+/** Elsewhere (Deno, app.request): on the Response, once the route has answered. */
+async function setOnResponse(c: Context, next: Next): Promise<void> {
+  await next();
+  const h = c.res.headers;
+  for (const [name, value] of FIXED) h.set(name, value);
+  if (!h.has("Content-Security-Policy")) h.set("Content-Security-Policy", API_CSP);
+  // Responses carry tokens and personal data: no shared or browser caching unless a route opts in.
+  if (!h.has("Cache-Control")) h.set("Cache-Control", "no-store");
 }

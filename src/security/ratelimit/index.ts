@@ -12,13 +12,15 @@
 import type { Logger } from "pino";
 import type { ReadinessCheck } from "../../app.ts";
 import type { Config } from "../../config.ts";
+import { leasingLimiter } from "./lease.ts";
 import { memoryLimiter } from "./memory.ts";
 import { redisLimiter } from "./redis.ts";
-import { resilientLimiter } from "./resilient.ts";
+import { type ResilientLimiter, resilientLimiter } from "./resilient.ts";
 import type { RateLimiter } from "./types.ts";
 
 export type { Evidence } from "./evidence.ts";
 export { createEvidence } from "./evidence.ts";
+export { type LeaseOptions, leasingLimiter } from "./lease.ts";
 export { type MemoryLimiterOptions, memoryLimiter } from "./memory.ts";
 export { type RateLimitOptions, rateLimit, sha256Hex } from "./middleware.ts";
 export {
@@ -58,10 +60,22 @@ export async function createRateLimiter(
   // Give the connection a moment, so the first requests are not served from memory.
   // Not connected in time is not fatal: limits start in memory and /ready says so.
   await primary.connected(opts.connectTimeoutMs ?? 1000);
-  const limiter = resilientLimiter(primary, memoryLimiter(), logger, { timeoutMs });
+  const resilient = resilientLimiter(primary, memoryLimiter(), logger, { timeoutMs });
+  // Busy subjects under large limits are served from units leased in batches (lease.ts).
+  const leased = leasingLimiter(resilient);
+  const limiter: ResilientLimiter = {
+    ...leased,
+    get degraded() {
+      return resilient.degraded;
+    },
+    get fallbacks() {
+      return resilient.fallbacks;
+    },
+    readiness: () => resilient.readiness(),
+  };
   return {
     limiter,
-    readiness: { name: "ratelimit", check: () => limiter.readiness() },
-    close: () => limiter.close?.() ?? Promise.resolve(),
+    readiness: { name: "ratelimit", check: () => resilient.readiness() },
+    close: () => resilient.close?.() ?? Promise.resolve(),
   };
 }

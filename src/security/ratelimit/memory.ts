@@ -12,6 +12,7 @@ import {
   checkConsume,
   consumeMany,
   type Decision,
+  type Grant,
   type LimitItem,
   type RateLimiter,
   type RatePolicy,
@@ -80,23 +81,46 @@ export function memoryLimiter(opts: MemoryLimiterOptions = {}): MemoryLimiter {
       consumeMany({ consume: limiter.consume }, items, cost),
     async consume(key: string, policy: RatePolicy, cost = 1): Promise<Decision> {
       checkConsume(policy, cost);
+      return decide(key, policy, cost, Math.floor(clock() * 1000));
+    },
+    // Synchronous from the first look to the last consume: atomic, as the Redis script is.
+    async consumeUpTo(items: readonly LimitItem[], want: number): Promise<Grant> {
+      if (!Number.isInteger(want) || want < 1)
+        throw new RangeError(`want must be a positive integer, got ${want}`);
+      for (const { policy } of items) checkConsume(policy, 1);
       const now = Math.floor(clock() * 1000);
-      const r = gcra(tats.get(key, now), now, policy.limit, policy.windowMs, cost);
-      if (r.newTat !== undefined) tats.set(key, r.newTat, r.newTat, now);
-      const decision: Decision = {
-        allowed: r.allowed,
-        remaining: r.remaining,
-        resetMs: r.resetMs,
-        retryAfterMs: r.retryAfterMs,
-        limit: policy.limit,
-      };
-      if (!r.allowed && cost > 0) {
-        decision.firstRefusal = notices.get(key, now) === undefined;
-        if (decision.firstRefusal) notices.set(key, true, now + policy.windowMs * 1000, now);
-      }
-      return decision;
+      let granted = want;
+      for (const { key, policy } of items)
+        granted = Math.min(
+          granted,
+          gcra(tats.get(key, now), now, policy.limit, policy.windowMs, 0).remaining,
+        );
+      let cost = Math.max(1, granted);
+      const decisions = items.map(({ key, policy }) => {
+        const d = decide(key, policy, cost, now);
+        if (!d.allowed) cost = 0;
+        return d;
+      });
+      return { granted: cost === 0 ? 0 : cost, decisions };
     },
     async ping() {},
   };
+
+  function decide(key: string, policy: RatePolicy, cost: number, now: number): Decision {
+    const r = gcra(tats.get(key, now), now, policy.limit, policy.windowMs, cost);
+    if (r.newTat !== undefined) tats.set(key, r.newTat, r.newTat, now);
+    const decision: Decision = {
+      allowed: r.allowed,
+      remaining: r.remaining,
+      resetMs: r.resetMs,
+      retryAfterMs: r.retryAfterMs,
+      limit: policy.limit,
+    };
+    if (!r.allowed && cost > 0) {
+      decision.firstRefusal = notices.get(key, now) === undefined;
+      if (decision.firstRefusal) notices.set(key, true, now + policy.windowMs * 1000, now);
+    }
+    return decision;
+  }
   return limiter;
 }

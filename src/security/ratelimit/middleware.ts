@@ -18,6 +18,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../http/env.ts";
 import { AppError, problemResponse } from "../../http/errors.ts";
+import { nodeHead } from "../../http/node-response.ts";
 import type { Evidence } from "./evidence.ts";
 import { consumeMany, type Decision, type NamedPolicy, type RateLimiter } from "./types.ts";
 
@@ -95,6 +96,13 @@ export function limitHeader(checks: readonly Check[]): string {
 }
 
 function setHeaders(c: Context<AppEnv>, policyValue: string, checks: readonly Check[]): void {
+  // On Node, appended to whatever the response carries as the head is written (src/http/node-response.ts).
+  const head = nodeHead(c);
+  if (head) {
+    head.append("RateLimit-Policy", policyValue);
+    head.append("RateLimit", limitHeader(checks));
+    return;
+  }
   const write = (h: Headers) => {
     h.append("RateLimit-Policy", policyValue);
     h.append("RateLimit", limitHeader(checks));

@@ -120,4 +120,29 @@ describe.runIf(TEST_REDIS_URL)("redisLimiter (set TEST_REDIS_URL to run)", () =>
       { numRuns: 60 },
     );
   });
+  it("consumeUpTo takes what every policy allows, at most the ask, and refuses like one unit when none is left", async () => {
+    const id = crypto.randomUUID();
+    const items = [
+      { key: `upto-m:${id}`, policy: { limit: 10, windowMs: 60_000 } },
+      { key: `upto-h:${id}`, policy: { limit: 25, windowMs: 600_000 } },
+    ];
+    const first = await limiter.consumeUpTo!(items, 4);
+    expect(first.granted).toBe(4);
+    expect(first.decisions.map((d) => d.remaining)).toEqual([6, 21]);
+    const rest = await limiter.consumeUpTo!(items, 100);
+    expect(rest.granted).toBe(6);
+    expect(rest.decisions.map((d) => d.allowed)).toEqual([true, true]);
+    const none = await limiter.consumeUpTo!(items, 3);
+    expect(none.granted).toBe(0);
+    expect(none.decisions[0]).toMatchObject({ allowed: false, firstRefusal: true });
+    expect(none.decisions[0]!.retryAfterMs).toBeGreaterThan(0);
+    expect((await limiter.consumeUpTo!(items, 1)).decisions[0]!.firstRefusal).toBe(false);
+    // Several groups in one script call keep their own answers.
+    const [a, b] = await Promise.all([
+      limiter.consumeUpTo!([{ key: `upto-a:${id}`, policy: { limit: 5, windowMs: 60_000 } }], 9),
+      limiter.consume(`upto-b:${id}`, { limit: 5, windowMs: 60_000 }, 2),
+    ]);
+    expect(a.granted).toBe(5);
+    expect(b).toMatchObject({ allowed: true, remaining: 3 });
+  });
 });

@@ -13,12 +13,22 @@
  */
 import { setImmediate } from "node:timers";
 import { Redis, type RedisOptions } from "ioredis";
-import { checkConsume, type Decision, type LimitItem, type RateLimiter, type RatePolicy } from "./types.ts";
+import {
+  checkConsume,
+  type Decision,
+  type Grant,
+  type LimitItem,
+  type RateLimiter,
+  type RatePolicy,
+} from "./types.ts";
 
 // Mirrors gcra.ts line for line. One call carries a batch of requests (groups);
 // within a group, after the first refusal the remaining policies are only looked
 // at (cost 0). ARGV: now override ('' = TIME), then per group: cost, n, and n
-// pairs (limit, window); KEYS: per policy, its state and notice keys.
+// pairs (limit, window); KEYS: per policy, its state and notice keys. A negative
+// cost -w asks for up to w units: as many as every policy of the group allows
+// (at least 1, so none allowed is an ordinary refusal of one unit). Out, per
+// group: the cost applied, then five numbers per policy.
 // Numbers are formatted with %.0f: Lua's tostring keeps only 14 digits, and a
 // TAT in µs has 16.
 const CONSUME = `
@@ -36,6 +46,19 @@ while a <= #ARGV do
   local cost = tonumber(ARGV[a])
   local n = tonumber(ARGV[a + 1])
   a = a + 2
+  if cost < 0 then
+    cost = -cost
+    for j = 0, n - 1 do
+      local limit = tonumber(ARGV[a + 2 * j])
+      local interval = math.ceil(tonumber(ARGV[a + 2 * j + 1]) * 1000 / limit)
+      local tat = tonumber(redis.call('GET', KEYS[k + 2 * j]) or '0')
+      if tat < now then tat = now end
+      local avail = math.floor((now + limit * interval - tat) / interval)
+      if avail < cost then cost = avail end
+    end
+    if cost < 1 then cost = 1 end
+  end
+  out[#out + 1] = cost
   for _ = 1, n do
     local limit = tonumber(ARGV[a])
     local window = tonumber(ARGV[a + 1])
@@ -91,8 +114,9 @@ interface LimiterCommands {
 
 interface Pending {
   items: readonly LimitItem[];
+  /** Negative: up to that many units (consumeUpTo). */
   cost: number;
-  resolve(d: Decision[]): void;
+  resolve(g: Grant): void;
   reject(err: unknown): void;
 }
 
@@ -164,10 +188,12 @@ export function redisLimiter(opts: RedisLimiterOptions): RedisLimiter {
   // under load that removes most of the per-command cost, on both ends.
   let queue: Pending[] = [];
 
-  function decode(p: Pending, flat: number[], offset: number): Decision[] {
+  /** One group's answer: the cost the script applied, then its decisions. */
+  function decode(p: Pending, flat: number[], offset: number): Grant {
     let refused = false;
-    return p.items.map(({ policy }, i) => {
-      const at = offset + i * 5;
+    const cost = flat[offset]!;
+    const decisions = p.items.map(({ policy }, i) => {
+      const at = offset + 1 + i * 5;
       const decision: Decision = {
         allowed: flat[at] === 1,
         remaining: flat[at + 1]!,
@@ -176,12 +202,13 @@ export function redisLimiter(opts: RedisLimiterOptions): RedisLimiter {
         limit: policy.limit,
       };
       // Only the refusal that tried to consume says whether it was the window's first; the rest were looks.
-      if (!decision.allowed && p.cost > 0 && !refused) {
+      if (!decision.allowed && p.cost !== 0 && !refused) {
         decision.firstRefusal = flat[at + 4] === 1;
         refused = true;
       }
       return decision;
     });
+    return { granted: refused || p.cost === 0 ? 0 : cost, decisions };
   }
 
   async function send(batch: Pending[]): Promise<void> {
@@ -204,7 +231,7 @@ export function redisLimiter(opts: RedisLimiterOptions): RedisLimiter {
     let offset = 0;
     for (const p of batch) {
       p.resolve(decode(p, flat, offset));
-      offset += p.items.length * 5;
+      offset += 1 + p.items.length * 5;
     }
   }
 
@@ -214,13 +241,25 @@ export function redisLimiter(opts: RedisLimiterOptions): RedisLimiter {
     for (let i = 0; i < all.length; i += MAX_BATCH) void send(all.slice(i, i + MAX_BATCH));
   }
 
-  function consumeMany(items: readonly LimitItem[], cost = 1): Promise<Decision[]> {
-    for (const { policy } of items) checkConsume(policy, cost);
-    if (items.length === 0) return Promise.resolve([]);
-    return new Promise<Decision[]>((resolve, reject) => {
+  function enqueue(items: readonly LimitItem[], cost: number): Promise<Grant> {
+    return new Promise<Grant>((resolve, reject) => {
       if (queue.length === 0) setImmediate(flush);
       queue.push({ items, cost, resolve, reject });
     });
+  }
+
+  async function consumeMany(items: readonly LimitItem[], cost = 1): Promise<Decision[]> {
+    for (const { policy } of items) checkConsume(policy, cost);
+    if (items.length === 0) return [];
+    return (await enqueue(items, cost)).decisions;
+  }
+
+  function consumeUpTo(items: readonly LimitItem[], want: number): Promise<Grant> {
+    if (!Number.isInteger(want) || want < 1)
+      throw new RangeError(`want must be a positive integer, got ${want}`);
+    for (const { policy } of items) checkConsume(policy, 1);
+    if (items.length === 0) return Promise.resolve({ granted: want, decisions: [] });
+    return enqueue(items, -want);
   }
 
   return {
@@ -230,6 +269,7 @@ export function redisLimiter(opts: RedisLimiterOptions): RedisLimiter {
       return (await consumeMany([{ key, policy }], cost))[0]!;
     },
     consumeMany,
+    consumeUpTo,
     async ping() {
       await redis.ping();
     },

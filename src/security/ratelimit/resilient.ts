@@ -7,7 +7,15 @@
  */
 import type { Logger } from "pino";
 import { withTimeout } from "../../system/fail-fast.ts";
-import { consumeMany, type Decision, type LimitItem, type RateLimiter, type RatePolicy } from "./types.ts";
+import {
+  consumeMany,
+  consumeUpTo,
+  type Decision,
+  type Grant,
+  type LimitItem,
+  type RateLimiter,
+  type RatePolicy,
+} from "./types.ts";
 
 export interface ResilientOptions {
   /** Longest wait for the primary per call (ms). */
@@ -76,6 +84,26 @@ export function resilientLimiter(
     return decisions;
   }
 
+  /** One unit at a time from the fallback (it is local: nothing to save by leasing from it). */
+  async function upTo(items: readonly LimitItem[], want: number): Promise<Grant> {
+    if (degraded && clock() < retryAt) {
+      fallbacks++;
+      return consumeUpTo(fallback, items, 1);
+    }
+    if (degraded) retryAt = clock() + retryMs;
+    let grant: Grant;
+    try {
+      grant = await withTimeout(consumeUpTo(primary, items, want), timeoutMs);
+    } catch (err) {
+      if (err instanceof RangeError) throw err;
+      fail(err);
+      fallbacks++;
+      return consumeUpTo(fallback, items, 1);
+    }
+    recover();
+    return grant;
+  }
+
   return {
     get degraded() {
       return degraded;
@@ -86,6 +114,7 @@ export function resilientLimiter(
     consume: async (key: string, policy: RatePolicy, cost?: number): Promise<Decision> =>
       (await many([{ key, policy }], cost))[0]!,
     consumeMany: many,
+    consumeUpTo: upTo,
     async ping() {
       await primary.ping?.();
     },

@@ -43,9 +43,33 @@ export interface RateLimiter {
    * looking (cost 0) at the rest, so a refused request spends nothing.
    */
   consumeMany?(items: readonly LimitItem[], cost?: number): Promise<Decision[]>;
+  /**
+   * Consumes as many units as every policy allows, at most `want` (a positive
+   * integer), the same number of each, atomically (one round trip on Redis):
+   * for a local allowance (lease.ts). When not even one unit is allowed it is
+   * `consumeMany(items, 1)` refused, and `granted` is 0.
+   */
+  consumeUpTo?(items: readonly LimitItem[], want: number): Promise<Grant>;
   /** Resolves when the backing store answers (readiness). */
   ping?(): Promise<void>;
   close?(): Promise<void>;
+}
+
+/** What consumeUpTo gave: `granted` units of each policy (0: refused), and the decisions after them. */
+export interface Grant {
+  granted: number;
+  decisions: Decision[];
+}
+
+/** `consumeUpTo` on limiters that lack it: one unit, exactly as consumeMany decides it. */
+export async function consumeUpTo(
+  limiter: RateLimiter,
+  items: readonly LimitItem[],
+  want: number,
+): Promise<Grant> {
+  if (limiter.consumeUpTo) return limiter.consumeUpTo(items, want);
+  const decisions = await consumeMany(limiter, items, 1);
+  return { granted: decisions.every((d) => d.allowed) ? 1 : 0, decisions };
 }
 
 export interface LimitItem {
