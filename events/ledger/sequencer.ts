@@ -25,11 +25,13 @@ import { ledgerSize, loadEdge, toHex } from "./tree-store.ts";
 /**
  * The default poll. Under a steady stream of appends each batch is a poll's
  * worth, and a batch has a fixed cost (a read, one statement, a commit) that
- * competes with the writers: at 25 ms appends ran about 10% slower with the
- * sequencer than without it, at 50 ms within noise of it, while the lag from
- * commit to ledger position stays well under 250 ms (p99 about 80 ms).
+ * competes with the writers (on two cores, in `npm run bench -- ledger` with
+ * on/off phases alternating): at 25 ms appends ran about 10% slower with the
+ * sequencer than without it, at 50 ms 9–12% slower in three runs, at 100 ms
+ * 1–3% slower, while the lag from commit to ledger position stays well under
+ * 250 ms (p99 about 80 ms at 50 ms, 136 ms at 100 ms).
  */
-export const SEQUENCER_POLL_MS = 50;
+export const SEQUENCER_POLL_MS = 100;
 
 /** The sequencer's log checkpoint in `checkpoints`. */
 export const SEQUENCER = "ledger:sequencer";
