@@ -32,10 +32,8 @@ import { serve } from "@hono/node-server";
 import autocannon from "autocannon";
 import { Hono } from "hono";
 import { uuidv7 } from "../events/ids.ts";
-import type { EventMetadata } from "../events/types.ts";
-import { createApp, type Feature } from "../src/app.ts";
+import { createApp } from "../src/app.ts";
 import { createAuthServices } from "../src/auth/services.ts";
-import { loadConfig } from "../src/config.ts";
 import {
   HASH_BACKENDS,
   type HashBackendChoice,
@@ -43,9 +41,7 @@ import {
   type PasswordHasher,
   WORKER_NICE,
 } from "../src/crypto/password.ts";
-import { createRouter } from "../src/http/router.ts";
 import { identityFeature } from "../src/identity/feature.ts";
-import { userStream } from "../src/identity/user.ts";
 import { createLogger } from "../src/observability/logger.ts";
 import { createRateLimiter } from "../src/security/ratelimit/index.ts";
 import {
@@ -56,19 +52,14 @@ import {
   envNumber,
   fmtInt,
   fmtMs,
+  helloFeature,
   type ResultRow,
+  registerUser,
   runFor,
+  unlimitedConfig,
 } from "./lib.ts";
 
 const PASSWORD = "plum-harbour-velvet-42";
-const META: EventMetadata = {
-  actor: "system:bench",
-  ip: null,
-  userAgent: null,
-  requestId: null,
-  correlationId: null,
-  causationId: null,
-};
 
 interface Server {
   base: string;
@@ -146,12 +137,6 @@ async function cpuMs(passwords: PasswordHasher): Promise<number> {
   return (u.user + u.system) / 1000 + (await passwords.externalCpuMs());
 }
 
-const hello: Feature = (app) => {
-  const r = createRouter();
-  r.get("/hello", (c) => c.json({ hello: "world" }));
-  app.route("/v1/bench", r);
-};
-
 async function run(ctx: BenchContext): Promise<ResultRow[]> {
   const redisUrl = process.env.BENCH_REDIS_URL || "redis://127.0.0.1:6379";
   const users = envNumber("BENCH_AUTH_USERS", 400);
@@ -159,18 +144,7 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
   const connections = envNumber("BENCH_CONNECTIONS", 32);
   const meRate = envNumber("BENCH_AUTH_ME_RATE", 500);
   const { seconds, warmupSeconds: warmup } = ctx;
-  const config = loadConfig({
-    NODE_ENV: "test",
-    LOG_LEVEL: "silent",
-    REDIS_URL: redisUrl,
-    REDIS_PREFIX: `bench-${crypto.randomUUID().slice(0, 8)}`,
-    RATE_LIMIT_IP_PER_MINUTE: "1000000000",
-    RATE_LIMIT_IP_PER_HOUR: "1000000000",
-    RATE_LIMIT_LOGIN_PER_MINUTE: "1000000",
-    RATE_LIMIT_USER_PER_MINUTE: "1000000000",
-    RATE_LIMIT_STORE_TIMEOUT_MS: "2000",
-    MAX_SESSIONS_PER_USER: "100",
-  });
+  const config = unlimitedConfig(redisUrl, "bench", { MAX_SESSIONS_PER_USER: "100" });
   const logger = createLogger({ level: "warn" });
   const clock = { now: () => new Date() };
   const store = await appStore(ctx.db, config, clock);
@@ -204,20 +178,9 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
     const passwordHash = await auth.passwords.hash(PASSWORD);
     const emails = Array.from({ length: users }, (_, i) => `bench-${i}@example.com`);
     for (const email of emails) {
-      const userId = uuidv7();
-      await store.append(
-        userStream(userId),
-        "no_stream",
-        [
-          {
-            type: "UserRegistered",
-            data: { userId, email, displayName: null, roles: ["user"], passwordHash },
-          },
-        ],
-        META,
-      );
+      await registerUser(store, { userId: uuidv7(), email, passwordHash });
     }
-    const vigil = await listen(createApp(deps, [identityFeature, hello]).fetch);
+    const vigil = await listen(createApp(deps, [identityFeature, helloFeature]).fetch);
     const bare = new Hono();
     bare.get("/hello", (c) => c.json({ hello: "world" }));
     const plain = await listen(bare.fetch);

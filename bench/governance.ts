@@ -25,7 +25,6 @@ import { serve } from "@hono/node-server";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import autocannon from "autocannon";
 import { uuidv7 } from "../events/ids.ts";
-import type { EventMetadata } from "../events/types.ts";
 import { createApp } from "../src/app.ts";
 import { createAuthServices } from "../src/auth/services.ts";
 import { memorySessionGuard } from "../src/auth/session-guard.ts";
@@ -47,18 +46,11 @@ import {
   benchDeps,
   envNumber,
   fmtInt,
+  BENCH_META as META,
   type ResultRow,
 } from "./lib.ts";
 
 const PASSWORD = "plum-harbour-velvet-42";
-const META: EventMetadata = {
-  actor: "system:bench",
-  ip: null,
-  userAgent: null,
-  requestId: null,
-  correlationId: null,
-  causationId: null,
-};
 
 interface Voter {
   userId: string;

@@ -7,10 +7,14 @@ import { createCatalog } from "../events/catalog/index.ts";
 import { uuidv7 } from "../events/ids.ts";
 import { createPiiCipher } from "../events/pii.ts";
 import { createEventStore, type EventStore } from "../events/store.ts";
+import type { EventMetadata } from "../events/types.ts";
 import { inlineProjections } from "../projections/index.ts";
+import type { Feature } from "../src/app.ts";
 import type { AuthDeps } from "../src/auth/deps.ts";
 import { masterKeyring } from "../src/auth/services.ts";
-import type { Config } from "../src/config.ts";
+import { type Config, loadConfig } from "../src/config.ts";
+import { createRouter } from "../src/http/router.ts";
+import { userStream } from "../src/identity/user.ts";
 import { Metrics } from "../src/observability/metrics.ts";
 
 export interface BenchContext {
@@ -229,4 +233,58 @@ export function benchDeps(
     ids: { newId: () => uuidv7() },
     readiness: [],
   };
+}
+
+/** Event metadata of what a benchmark sets up itself (no request behind it). */
+export const BENCH_META: EventMetadata = {
+  actor: "system:bench",
+  ip: null,
+  userAgent: null,
+  requestId: null,
+  correlationId: null,
+  causationId: null,
+};
+
+/** GET /v1/bench/hello behind Vigil's whole global middleware stack: the per-request tax's baseline. */
+export const helloFeature: Feature = (app) => {
+  const r = createRouter();
+  r.get("/hello", (c) => c.json({ hello: "world" }));
+  app.route("/v1/bench", r);
+};
+
+/** Registers a user through the log, as registration would, with a hash made beforehand. */
+export async function registerUser(
+  store: EventStore,
+  user: { userId: string; email: string; passwordHash: string },
+): Promise<void> {
+  await store.append(
+    userStream(user.userId),
+    "no_stream",
+    [{ type: "UserRegistered", data: { ...user, displayName: null, roles: ["user"] } }],
+    BENCH_META,
+  );
+}
+
+/**
+ * Configuration for the identity benchmarks: real Redis under a fresh prefix,
+ * and rate limits far above the load, so that every response is 2xx and the
+ * figure is what the limiter's calls cost, not its refusals.
+ */
+export function unlimitedConfig(
+  redisUrl: string,
+  prefix: string,
+  extra: Record<string, string> = {},
+): Config {
+  return loadConfig({
+    NODE_ENV: "test",
+    LOG_LEVEL: "silent",
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: `${prefix}-${crypto.randomUUID().slice(0, 8)}`,
+    RATE_LIMIT_IP_PER_MINUTE: "1000000000",
+    RATE_LIMIT_IP_PER_HOUR: "1000000000",
+    RATE_LIMIT_LOGIN_PER_MINUTE: "1000000",
+    RATE_LIMIT_USER_PER_MINUTE: "1000000000",
+    RATE_LIMIT_STORE_TIMEOUT_MS: "2000",
+    ...extra,
+  });
 }

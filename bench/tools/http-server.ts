@@ -17,15 +17,12 @@ import { Hono } from "hono";
 import { createPostgresDb } from "../../db/client.ts";
 import { migrate } from "../../db/migrate.ts";
 import { uuidv7 } from "../../events/ids.ts";
-import { createApp, type Feature } from "../../src/app.ts";
+import { createApp } from "../../src/app.ts";
 import { createAuthServices } from "../../src/auth/services.ts";
-import { loadConfig } from "../../src/config.ts";
-import { createRouter } from "../../src/http/router.ts";
 import { identityFeature } from "../../src/identity/feature.ts";
-import { userStream } from "../../src/identity/user.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import { createRateLimiter } from "../../src/security/ratelimit/index.ts";
-import { appStore, benchDeps, envNumber } from "../lib.ts";
+import { appStore, benchDeps, envNumber, helloFeature, registerUser, unlimitedConfig } from "../lib.ts";
 
 const url = process.env.BENCH_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/vigil_bench";
 const redisUrl = process.env.BENCH_REDIS_URL || "redis://127.0.0.1:6379";
@@ -35,17 +32,7 @@ const admin = createPostgresDb({ url, max: 1 });
 await admin.query(`CREATE SCHEMA ${schema}`);
 const db = createPostgresDb({ url, schema, max: 32 });
 await migrate(db);
-const config = loadConfig({
-  NODE_ENV: "test",
-  LOG_LEVEL: "silent",
-  REDIS_URL: redisUrl,
-  REDIS_PREFIX: `prof-${crypto.randomUUID().slice(0, 8)}`,
-  RATE_LIMIT_IP_PER_MINUTE: "1000000000",
-  RATE_LIMIT_IP_PER_HOUR: "1000000000",
-  RATE_LIMIT_LOGIN_PER_MINUTE: "1000000",
-  RATE_LIMIT_USER_PER_MINUTE: "1000000000",
-  RATE_LIMIT_STORE_TIMEOUT_MS: "2000",
-});
+const config = unlimitedConfig(redisUrl, "prof");
 const logger = createLogger({ level: "warn" });
 const clock = { now: () => new Date() };
 const store = await appStore(db, config, clock);
@@ -54,36 +41,12 @@ const limits = await createRateLimiter(config, logger);
 const deps = benchDeps({ config, db, store, logger, clock, rateLimiter: limits.limiter, auth });
 const password = "plum-harbour-velvet-42";
 const userId = uuidv7();
-await store.append(
-  userStream(userId),
-  "no_stream",
-  [
-    {
-      type: "UserRegistered",
-      data: {
-        userId,
-        email: "prof@example.com",
-        displayName: null,
-        roles: ["user"],
-        passwordHash: await auth.passwords.hash(password),
-      },
-    },
-  ],
-  {
-    actor: "system:bench",
-    ip: null,
-    userAgent: null,
-    requestId: null,
-    correlationId: null,
-    causationId: null,
-  },
-);
-const hello: Feature = (app) => {
-  const r = createRouter();
-  r.get("/hello", (c) => c.json({ hello: "world" }));
-  app.route("/v1/bench", r);
-};
-const app = createApp(deps, [identityFeature, hello]);
+await registerUser(store, {
+  userId,
+  email: "prof@example.com",
+  passwordHash: await auth.passwords.hash(password),
+});
+const app = createApp(deps, [identityFeature, helloFeature]);
 const bare = new Hono();
 bare.get("/hello", (c) => c.json({ hello: "world" }));
 const which = process.env.PROFILE_APP === "bare" ? bare : app;
