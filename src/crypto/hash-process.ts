@@ -15,6 +15,7 @@
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { abortReason, enqueue, settle, type Task } from "./task-queue.ts";
 import { PoolBusyError, PoolClosedError, type PoolStats, type RunOptions } from "./worker-pool.ts";
 
 export interface HashProcessOptions {
@@ -24,14 +25,6 @@ export interface HashProcessOptions {
   nice?: number;
   /** The child's environment (beside PATH and the like; none of the parent's secrets). */
   env?: Record<string, string>;
-}
-
-interface Task {
-  msg: Record<string, unknown>;
-  resolve: (value: unknown) => void;
-  reject: (error: Error) => void;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
 }
 
 interface Reply {
@@ -82,26 +75,7 @@ export class HashProcess {
       this.#refused++;
       return Promise.reject(new PoolBusyError(this.#queue.length));
     }
-    return new Promise<T>((resolve, reject) => {
-      const task: Task = {
-        msg,
-        resolve: resolve as (v: unknown) => void,
-        reject,
-        signal,
-        onAbort: undefined,
-      };
-      if (signal) {
-        task.onAbort = () => {
-          const index = this.#queue.indexOf(task);
-          if (index < 0) return; // already running: let it finish
-          this.#queue.splice(index, 1);
-          reject(abortReason(signal));
-        };
-        signal.addEventListener("abort", task.onAbort, { once: true });
-      }
-      this.#queue.push(task);
-      this.#dispatch();
-    });
+    return enqueue<T>(this.#queue, msg, signal, () => this.#dispatch());
   }
 
   stats(): PoolStats {
@@ -261,14 +235,4 @@ function setRef(child: ChildProcess, on: boolean): void {
     child.unref();
     channel?.unref?.();
   }
-}
-
-function abortReason(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new Error("aborted");
-}
-
-/** A task leaving the queue for good: its abort listener goes with it. */
-function settle(task: Task): Task {
-  if (task.signal && task.onAbort) task.signal.removeEventListener("abort", task.onAbort);
-  return task;
 }

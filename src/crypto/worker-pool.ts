@@ -10,6 +10,7 @@
  * aborts while it waits leaves the queue without costing a worker anything.
  */
 import { Worker } from "node:worker_threads";
+import { abortReason, enqueue, settle, type Task } from "./task-queue.ts";
 
 export interface PoolStats {
   size: number;
@@ -30,14 +31,6 @@ export interface PoolOptions {
 export interface RunOptions {
   /** Aborting it while the task waits drops the task (rejects with the signal's reason). */
   signal?: AbortSignal | undefined;
-}
-
-interface Task {
-  msg: Record<string, unknown>;
-  resolve: (value: unknown) => void;
-  reject: (error: Error) => void;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
 }
 
 interface Slot {
@@ -95,26 +88,7 @@ export class WorkerPool {
       this.#refused++;
       return Promise.reject(new PoolBusyError(this.#queue.length));
     }
-    return new Promise<T>((resolve, reject) => {
-      const task: Task = {
-        msg,
-        resolve: resolve as (v: unknown) => void,
-        reject,
-        signal,
-        onAbort: undefined,
-      };
-      if (signal) {
-        task.onAbort = () => {
-          const index = this.#queue.indexOf(task);
-          if (index < 0) return; // already running: let it finish
-          this.#queue.splice(index, 1);
-          reject(abortReason(signal));
-        };
-        signal.addEventListener("abort", task.onAbort, { once: true });
-      }
-      this.#queue.push(task);
-      this.#dispatch();
-    });
+    return enqueue<T>(this.#queue, msg, signal, () => this.#dispatch());
   }
 
   stats(): PoolStats {
@@ -185,14 +159,4 @@ export class WorkerPool {
     this.#slots.push(slot);
     return slot;
   }
-}
-
-function abortReason(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new Error("aborted");
-}
-
-/** A task leaving the queue for good: its abort listener goes with it. */
-function settle(task: Task): Task {
-  if (task.signal && task.onAbort) task.signal.removeEventListener("abort", task.onAbort);
-  return task;
 }
