@@ -6,6 +6,7 @@
  */
 import type { PGliteInterface } from "@electric-sql/pglite";
 import postgres from "postgres";
+import { guardDeadSocketWrites } from "./dead-socket-write.ts";
 import { currentDeadline, type Deadline, DeadlineExceededError } from "./deadline.ts";
 
 export type Row = Record<string, unknown>;
@@ -48,6 +49,7 @@ const int8 = {
 };
 
 export function createPostgresDb(opts: PostgresOptions): Db {
+  guardDeadSocketWrites();
   const connection: Record<string, string> = {
     application_name: "vigil",
     // A transaction left open stalls the gap-free read fence for every consumer.
