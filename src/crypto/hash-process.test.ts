@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { HashProcess } from "./hash-process.ts";
 import { createPasswordHasher, hashRunner, WORKER_NICE } from "./password.ts";
+import { HasherLostError } from "./worker-pool.ts";
 
 const FAST = { memoryKiB: 1024, iterations: 1, parallelism: 1 };
 const CHILD = new URL("./argon2-process.mjs", import.meta.url);
@@ -98,6 +99,7 @@ describe("hashing child process", () => {
     );
     process.kill(first, "SIGKILL");
     await expect(running).rejects.toThrow(/hash process exited/);
+    await expect(running).rejects.toBeInstanceOf(HasherLostError);
     expect(await child.run<string>(hashMsg("after-crash-password"))).toMatch(/^\$argon2id\$/);
     expect(child.pid).not.toBe(first);
     expect(child.stats()).toMatchObject({ busy: 0, queued: 0 });

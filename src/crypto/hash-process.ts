@@ -16,7 +16,13 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { abortReason, enqueue, settle, type Task } from "./task-queue.ts";
-import { PoolBusyError, PoolClosedError, type PoolStats, type RunOptions } from "./worker-pool.ts";
+import {
+  HasherLostError,
+  PoolBusyError,
+  PoolClosedError,
+  type PoolStats,
+  type RunOptions,
+} from "./worker-pool.ts";
 
 export interface HashProcessOptions {
   /** Waiting tasks beyond which `run` refuses (default: unbounded). */
@@ -196,8 +202,10 @@ export class HashProcess {
       child.kill();
       this.#dispatch();
     };
-    child.on("error", fail);
-    child.on("exit", (code, sig) => fail(new Error(`hash process exited (${sig ?? `code ${code}`})`)));
+    child.on("error", (error) => fail(new HasherLostError(error.message, { cause: error })));
+    child.on("exit", (code, sig) =>
+      fail(new HasherLostError(`hash process exited (${sig ?? `code ${code}`})`)),
+    );
     return child;
   }
 

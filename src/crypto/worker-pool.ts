@@ -55,6 +55,18 @@ export class PoolBusyError extends Error {
   }
 }
 
+/**
+ * The thread or process computing this task died (an out-of-memory kill, a
+ * crash): the task was not computed, and the next one gets a fresh worker.
+ * A transient fault of the service, answered 503 like a full queue.
+ */
+export class HasherLostError extends Error {
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super(`password hasher lost: ${detail}`, options);
+    this.name = "HasherLostError";
+  }
+}
+
 export class WorkerPool {
   readonly #url: URL;
   readonly #size: number;
@@ -154,8 +166,8 @@ export class WorkerPool {
       void slot.worker.terminate();
       this.#dispatch();
     };
-    slot.worker.on("error", (error: Error) => fail(error));
-    slot.worker.on("exit", (code: number) => fail(new Error(`worker exited with code ${code}`)));
+    slot.worker.on("error", (error: Error) => fail(new HasherLostError(error.message, { cause: error })));
+    slot.worker.on("exit", (code: number) => fail(new HasherLostError(`worker exited with code ${code}`)));
     this.#slots.push(slot);
     return slot;
   }

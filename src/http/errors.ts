@@ -12,7 +12,7 @@ import type { ZodError } from "zod";
 import { isDatabaseUnavailable } from "../../db/client.ts";
 import { DeadlineExceededError } from "../../db/deadline.ts";
 import { ConcurrencyError, EventValidationError } from "../../events/errors.ts";
-import { PoolBusyError } from "../crypto/worker-pool.ts";
+import { HasherLostError, PoolBusyError } from "../crypto/worker-pool.ts";
 import type { AppEnv } from "./env.ts";
 import { type KeyShape, unknownKeys } from "./known-keys.ts";
 import { fieldIssues } from "./messages.ts";
@@ -226,6 +226,14 @@ export function toAppError(err: unknown, c: Context<AppEnv>): AppError {
   // refused at once, nothing changed, rather than waiting past the request timeout.
   if (err instanceof PoolBusyError) {
     return new AppError("service_unavailable", "Too many password checks are waiting; retry shortly", {
+      headers: { "Retry-After": String(RETRY_AFTER_SECONDS) },
+      cause: err,
+    });
+  }
+  // The hashing thread or process died under this check (it is replaced for
+  // the next one): a fault of the service, not of the request.
+  if (err instanceof HasherLostError) {
+    return new AppError("service_unavailable", "The password check failed on our side; retry shortly", {
       headers: { "Retry-After": String(RETRY_AFTER_SECONDS) },
       cause: err,
     });

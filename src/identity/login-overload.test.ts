@@ -3,6 +3,7 @@
  * PASSWORD_HASH_QUEUE): the logins past it are refused at once with 503 and
  * Retry-After, nothing recorded, and the pool serves again once it drains.
  */
+import { execFileSync } from "node:child_process";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_ARGON2 } from "../crypto/password.ts";
 import { client, type IdentityHarness, identityHarness, PASSWORD } from "./testing.ts";
@@ -47,5 +48,37 @@ describe("POST /v1/auth/login with the hash pool full", () => {
     );
     expect(results.map((r) => r.status).sort()).toEqual([401, 503, 503]);
     expect(await count("LoginFailed")).toBe(1);
+  }, 180_000);
+});
+
+/** The pid of this process's hashing child (src/crypto/argon2-process.mjs). */
+function hashChildPid(): number {
+  const out = execFileSync("pgrep", ["-P", String(process.pid), "-f", "argon2-process"], {
+    encoding: "utf8",
+  });
+  return Number(out.trim().split("\n")[0]);
+}
+
+describe("POST /v1/auth/login when the hashing process dies under it", () => {
+  it("answers 503 service_unavailable with Retry-After, and the next login is served by a new one", async () => {
+    expect(h.deps.auth.passwords.runner).toBe("process");
+    expect((await api.register("ada@example.com", PASSWORD)).status).toBe(201);
+
+    const pending = api.login("ada@example.com", PASSWORD);
+    const deadline = Date.now() + 10_000;
+    while (h.deps.auth.passwords.stats().busy === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(h.deps.auth.passwords.stats().busy).toBe(1);
+    process.kill(hashChildPid(), "SIGKILL");
+
+    const lost = await pending;
+    expect(lost.status).toBe(503);
+    expect(lost.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    expect(lost.headers.get("retry-after")).toBe("2");
+    expect(lost.body).toMatchObject({ code: "service_unavailable", status: 503 });
+    expect(await count("LoginSucceeded")).toBe(0);
+
+    expect((await api.login("ada@example.com", PASSWORD)).status).toBe(200);
   }, 180_000);
 });
