@@ -159,6 +159,7 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
   if (hashRunner !== undefined && hashRunner !== "process" && hashRunner !== "threads")
     throw new Error("BENCH_AUTH_HASH_RUNNER must be process or threads");
   const auth = await createAuthServices({
+    store,
     db: ctx.db,
     config,
     clock,

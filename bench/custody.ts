@@ -47,7 +47,7 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
   const logger = createLogger({ level: "warn" });
   const clock = { now: () => new Date() };
   const store = await appStore(ctx.db, config, clock);
-  const auth = await createAuthServices({ db: ctx.db, config, clock, logger });
+  const auth = await createAuthServices({ store, db: ctx.db, config, clock, logger });
   const deps = benchDeps({ config, db: ctx.db, store, logger, clock, auth });
   try {
     const app = createApp(deps, features);

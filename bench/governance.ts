@@ -102,6 +102,7 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
   const clock = { now: () => new Date() };
   const store = await appStore(ctx.db, config, clock);
   const auth = await createAuthServices({
+    store,
     db: ctx.db,
     config,
     clock,

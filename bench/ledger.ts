@@ -77,7 +77,14 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
   const logger = createLogger({ level: "warn" });
   const clock = { now: () => new Date() };
   const store = await appStore(db, config, clock);
-  const auth = await createAuthServices({ db, config, clock, logger, passwordOptions: { poolSize: 1 } });
+  const auth = await createAuthServices({
+    store,
+    db,
+    config,
+    clock,
+    logger,
+    passwordOptions: { poolSize: 1 },
+  });
   const deps = benchDeps({ config, db, store, logger, clock, auth });
   const keys = checkpointKeysFor(deps);
   const phases = (process.env.BENCH_LEDGER_PHASES ?? "appends,proofs").split(",");

@@ -102,8 +102,18 @@ export interface EventStore {
    * erased), through `sql` when the caller reads inside a transaction.
    */
   open(events: readonly StoredEvent[], sql?: Sql): Promise<StoredEvent[]>;
+  /**
+   * Runs `hook` after every append to a stream of `streamType`, inside the
+   * append's transaction and before it commits (so anything it announces is
+   * never behind what committed); a hook that throws rolls the append back.
+   * Such streams are never written by the combiner or by appendVia. Returns
+   * the unsubscribe.
+   */
+  beforeCommit(streamType: string, hook: AppendHook): () => void;
   readonly catalog: Catalog;
 }
+
+export type AppendHook = (streamId: string, version: number) => Promise<void>;
 
 const COLUMNS = eventColumns();
 
@@ -129,6 +139,8 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
       : createAppendCombiner(db, opts.combine);
 
   const toStored = (r: EventRow) => toStoredEvent(catalog, r);
+  const hooks = new Map<string, Set<AppendHook>>();
+  const hooked = (streamId: string) => hooks.get(streamTypeOf(streamId));
 
   /** For `any`: holds the stream's row lock for the rest of the transaction and returns its version. */
   async function lockVersion(sql: Sql, streamId: string): Promise<number> {
@@ -276,6 +288,7 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
       expected === "no_stream" ? 0 : expected === "any" ? await lockVersion(sql, streamId) : expected;
     const result = await appendOnce(sql, streamId, base, events, metadata);
     await applyInline(sql, result.events);
+    for (const hook of hooked(streamId) ?? []) await hook(streamId, result.version);
     return result;
   }
 
@@ -288,7 +301,7 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
     checkInput(events, metadata);
     // The common case is one statement; `any` and inline projections need a
     // transaction (a row lock to read the version under, or table writes).
-    if (expected !== "any" && !needsInline(events)) {
+    if (expected !== "any" && !needsInline(events) && !hooked(streamId)?.size) {
       // One autocommit statement, shared with concurrent appends of other streams
       // (events/combiner.ts): a commit point for the request's deadline (db/deadline.ts).
       return atCommitPoint(() =>
@@ -345,6 +358,8 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
     appendIn,
     async appendVia(streamId, expected, events, metadata, write) {
       checkInput(events, metadata);
+      if (hooked(streamId)?.size)
+        throw new Error(`appendVia cannot run the before-commit hooks of ${streamId}`);
       return appendOnce(db, streamId, expected === "no_stream" ? 0 : expected, events, metadata, write);
     },
     streamVersion: (id) => currentVersion(db, id),
@@ -362,6 +377,12 @@ export function createEventStore(opts: EventStoreOptions): EventStore {
     },
     readAll: (after, o = {}) => readLog(db, after, { ...o, fenced: true }),
     readLogIn: (sql, after, o = {}) => readLog(sql, after, o),
+    beforeCommit(streamType, hook) {
+      const set = hooks.get(streamType) ?? new Set<AppendHook>();
+      hooks.set(streamType, set);
+      set.add(hook);
+      return () => set.delete(hook);
+    },
   };
 }
 

@@ -133,7 +133,7 @@ export async function buildRuntime(
   logger.info({}, "starting the password-hashing pool and loading the signing keys");
   // Identity: password hashing pool, JWT keys (jwt_keys, sealed with ENCRYPTION_KEY), SessionGuard.
   try {
-    const auth = await createAuthServices({ db, config, clock, logger });
+    const auth = await createAuthServices({ store, db, config, clock, logger });
     deps.auth = auth;
     closers.push(() => auth.close());
     if (auth.guard.kind === "redis") {

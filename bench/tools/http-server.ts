@@ -36,7 +36,7 @@ const config = unlimitedConfig(redisUrl, "prof");
 const logger = createLogger({ level: "warn" });
 const clock = { now: () => new Date() };
 const store = await appStore(db, config, clock);
-const auth = await createAuthServices({ db, config, clock, logger });
+const auth = await createAuthServices({ store, db, config, clock, logger });
 const limits = await createRateLimiter(config, logger);
 const deps = benchDeps({ config, db, store, logger, clock, rateLimiter: limits.limiter, auth });
 const password = "plum-harbour-velvet-42";

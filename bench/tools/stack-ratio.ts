@@ -41,7 +41,7 @@ const config = unlimitedConfig(redisUrl, "ratio", { MAX_SESSIONS_PER_USER: "100"
 const logger = createLogger({ level: "warn" });
 const clock = { now: () => new Date() };
 const store = await appStore(db, config, clock);
-const auth = await createAuthServices({ db, config, clock, logger });
+const auth = await createAuthServices({ store, db, config, clock, logger });
 const limits = await createRateLimiter(config, logger);
 const rateLimiter = process.env.LIMITER === "memory" ? memoryLimiter() : limits.limiter;
 const deps = benchDeps({ config, db, store, logger, clock, rateLimiter, auth });

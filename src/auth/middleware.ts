@@ -119,10 +119,12 @@ export function requireAuth(appDeps: AppDeps, opts: RequireAuthOptions = {}): Mi
     if (principal?.status !== "active") throw revoked();
     const idle = idleSecondsFor(deps, principal.roles);
     let known = false;
+    let userVersion: number | null | undefined;
     try {
-      const activity = await guard.touch(claims.sid, deps.clock.now(), idle);
+      const activity = await guard.touch(claims.sid, deps.clock.now(), idle, claims.sub);
       if (activity.revoked) throw revoked();
       known = activity.lastSeen !== null;
+      userVersion = activity.userVersion;
     } catch (err) {
       if (err instanceof AppError) throw err;
       // The guard logs its outage once (session-guard-resilient.ts); not once per request.
@@ -134,6 +136,7 @@ export function requireAuth(appDeps: AppDeps, opts: RequireAuthOptions = {}): Mi
       sessionId: claims.sid,
       roles: principal.roles,
       needsSecondFactor: deps.config.adminRequireMfa && !principal.mfaEnabled,
+      userVersion,
     });
     await next();
   }

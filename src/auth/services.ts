@@ -5,12 +5,14 @@
  */
 import type { Logger } from "pino";
 import type { Db } from "../../db/client.ts";
+import type { EventStore } from "../../events/store.ts";
 import type { Config } from "../config.ts";
 import { createKeyring, type Keyring } from "../crypto/aead.ts";
 import { createDeviceTokens, type DeviceTokens } from "../crypto/device-token.ts";
 import { createTokenIssuer, JwtKeys, type KeyStoreBackend, type TokenIssuer } from "../crypto/jwt.ts";
 import { createLinkTokens, type LinkTokens } from "../crypto/link-tokens.ts";
 import { createPasswordHasher, type PasswordHasher, type PasswordHasherOptions } from "../crypto/password.ts";
+import { linkUserVersions } from "../identity/user-cache.ts";
 import { postgresKeyStoreBackend } from "./jwt-key-store.ts";
 import { memorySessionGuard, type SessionGuard } from "./session-guard.ts";
 import { redisSessionGuard } from "./session-guard-redis.ts";
@@ -39,6 +41,13 @@ export interface AuthServicesOptions {
   passwordOptions?: PasswordHasherOptions;
   /** Defaults to the `jwt_keys` table. */
   keyBackend?: KeyStoreBackend;
+  /**
+   * The event store this process appends with: its user-stream appends then
+   * announce their versions to the guard (src/identity/user-cache.ts). Required
+   * because a process that wrote user streams unannounced would let every
+   * process serve a cached users row up to 5 s stale.
+   */
+  store: Pick<EventStore, "beforeCommit">;
 }
 
 const encoder = new TextEncoder();
@@ -130,6 +139,7 @@ export async function createAuthServices(opts: AuthServicesOptions): Promise<Aut
     ...opts.passwordOptions,
   });
   opts.logger.info({ backend: passwords.backend }, "password hashing: argon2id backend");
+  const unlink = linkUserVersions(opts.store, guard);
   return {
     passwords,
     keys,
@@ -139,6 +149,7 @@ export async function createAuthServices(opts: AuthServicesOptions): Promise<Aut
     guard,
     keyring,
     async close() {
+      unlink();
       await passwords.close();
       await guard.close();
     },

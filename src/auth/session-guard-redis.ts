@@ -1,11 +1,12 @@
 /**
  * SessionGuard on Redis, shared by every process. `touch` is one Lua call (one
  * round trip): it refuses a revoked session and swaps in the new activity time
- * atomically. Keys: `<prefix>rev:<sid>`, `<prefix>seen:<sid>`, `<prefix>n:<key>`.
+ * atomically, and with a user id also reads the user's announced version.
+ * Keys: `<prefix>rev:<sid>`, `<prefix>seen:<sid>`, `<prefix>n:<key>`, `<prefix>uv:<userId>`.
  */
 import { Redis } from "ioredis";
 import { redisConnected } from "../security/ratelimit/redis.ts";
-import type { SessionGuard } from "./session-guard.ts";
+import { type SessionActivity, type SessionGuard, USER_VERSION_TTL_SECONDS } from "./session-guard.ts";
 
 const TOUCH = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
@@ -14,6 +15,20 @@ redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
 if prev then return tonumber(prev) end
 return 0`;
 
+// As TOUCH, plus the user's announced version (KEYS[3]): { previous activity or -1, version or false }.
+const TOUCH_USER = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return {-1, false} end
+local prev = redis.call('GET', KEYS[2])
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+return {tonumber(prev or '0'), redis.call('GET', KEYS[3])}`;
+
+// Raises, never lowers: announcements from several processes may arrive out of order.
+const ANNOUNCE = `
+local v = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > v then v = tonumber(ARGV[1]) end
+redis.call('SET', KEYS[1], v, 'EX', ARGV[2])
+return v`;
+
 const HIT = `
 local n = redis.call('INCR', KEYS[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
@@ -21,6 +36,14 @@ return n`;
 
 interface GuardCommands {
   vigilTouch(rev: string, seen: string, now: number, idleMs: number): Promise<number>;
+  vigilTouchUser(
+    rev: string,
+    seen: string,
+    version: string,
+    now: number,
+    idleMs: number,
+  ): Promise<[number, string | null]>;
+  vigilAnnounce(key: string, version: number, ttlSeconds: number): Promise<number>;
   vigilHit(key: string, windowMs: number): Promise<number>;
 }
 
@@ -57,12 +80,15 @@ export function redisSessionGuard(opts: RedisGuardOptions): RedisSessionGuard {
   // Errors surface on the calls; without a listener ioredis would log them as unhandled.
   redis.on("error", () => {});
   redis.defineCommand("vigilTouch", { numberOfKeys: 2, lua: TOUCH });
+  redis.defineCommand("vigilTouchUser", { numberOfKeys: 3, lua: TOUCH_USER });
+  redis.defineCommand("vigilAnnounce", { numberOfKeys: 1, lua: ANNOUNCE });
   redis.defineCommand("vigilHit", { numberOfKeys: 1, lua: HIT });
   const cmd = redis as unknown as Redis & GuardCommands;
   const p = opts.prefix ?? "vigil:sg:";
   const rev = (sid: string) => `${p}rev:${sid}`;
   const seen = (sid: string) => `${p}seen:${sid}`;
   const counter = (key: string) => `${p}n:${key}`;
+  const userVersion = (userId: string) => `${p}uv:${userId}`;
   // Only the very first commands wait (at most a second) for the first connection,
   // so a guard used right after creation works; later outages fail fast.
   let booted = false;
@@ -82,11 +108,28 @@ export function redisSessionGuard(opts: RedisGuardOptions): RedisSessionGuard {
       await up();
       return (await redis.exists(rev(sid))) === 1;
     },
-    async touch(sid, at, idleSeconds) {
+    async touch(sid, at, idleSeconds, userId) {
       await up();
-      const prev = await cmd.vigilTouch(rev(sid), seen(sid), at.getTime(), idleSeconds * 1000);
+      if (userId === undefined) {
+        const prev = await cmd.vigilTouch(rev(sid), seen(sid), at.getTime(), idleSeconds * 1000);
+        if (prev === -1) return { revoked: true, lastSeen: null };
+        return { revoked: false, lastSeen: prev > 0 ? new Date(prev) : null };
+      }
+      const [prev, version] = await cmd.vigilTouchUser(
+        rev(sid),
+        seen(sid),
+        userVersion(userId),
+        at.getTime(),
+        idleSeconds * 1000,
+      );
       if (prev === -1) return { revoked: true, lastSeen: null };
-      return { revoked: false, lastSeen: prev > 0 ? new Date(prev) : null };
+      const activity: SessionActivity = { revoked: false, lastSeen: prev > 0 ? new Date(prev) : null };
+      activity.userVersion = version === null ? null : Number(version);
+      return activity;
+    },
+    async announceUserVersion(userId, version) {
+      await up();
+      await cmd.vigilAnnounce(userVersion(userId), version, USER_VERSION_TTL_SECONDS);
     },
     async lastSeen(sids) {
       await up();

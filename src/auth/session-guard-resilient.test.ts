@@ -30,6 +30,7 @@ function flaky() {
     revoke: gate(inner.revoke),
     isRevoked: gate(inner.isRevoked),
     touch: gate(inner.touch),
+    announceUserVersion: gate(inner.announceUserVersion),
     lastSeen: gate(inner.lastSeen),
     hit: gate(inner.hit),
     hits: gate(inner.hits),

@@ -150,10 +150,11 @@ export function resilientSessionGuard(
       if (isPending(sid)) return true;
       return run(() => primary.isRevoked(sid));
     },
-    async touch(sid, at, idleSeconds) {
+    async touch(sid, at, idleSeconds, userId) {
       if (isPending(sid)) return { revoked: true, lastSeen: null };
-      return run(() => primary.touch(sid, at, idleSeconds));
+      return run(() => primary.touch(sid, at, idleSeconds, userId));
     },
+    announceUserVersion: (userId, version) => run(() => primary.announceUserVersion(userId, version)),
     lastSeen: (sids) => run(() => primary.lastSeen(sids)),
     hit: (key, windowSeconds) => run(() => primary.hit(key, windowSeconds)),
     hits: (key) => run(() => primary.hits(key)),

@@ -11,6 +11,10 @@
  *   row, which is authoritative.
  * - Attempt counters: failures for emails that match no account, so they lock
  *   and count down exactly like real ones (no account enumeration).
+ * - User versions: the highest `users.version` announced for each user, raised
+ *   before every user-stream append commits, and returned by `touch`, so a
+ *   process can tell in the same round trip whether its cached users row is
+ *   still the latest (src/identity/user-cache.ts).
  *
  * Implementations: in-memory (one process) and Redis (shared; session-guard-redis.ts).
  */
@@ -19,15 +23,25 @@ export interface SessionActivity {
   revoked: boolean;
   /** The previous activity, or null when the guard knows none (unknown or idle past its window). */
   lastSeen: Date | null;
+  /** With `touch`'s userId: the user's highest announced row version, null when none is known. */
+  userVersion?: number | null;
 }
+
+/** How long an announced user version is remembered after its last raise. */
+export const USER_VERSION_TTL_SECONDS = 7 * 24 * 3600;
 
 export interface SessionGuard {
   readonly kind: "memory" | "redis";
   /** Refuses the session for `ttlSeconds` (the longest an access token naming it can live). */
   revoke(sessionId: string, ttlSeconds: number): Promise<void>;
   isRevoked(sessionId: string): Promise<boolean>;
-  /** Records activity at `now` (remembered for `idleSeconds`) and says what was known before. One round trip. */
-  touch(sessionId: string, now: Date, idleSeconds: number): Promise<SessionActivity>;
+  /**
+   * Records activity at `now` (remembered for `idleSeconds`) and says what was known before;
+   * with `userId`, also that user's announced version. One round trip.
+   */
+  touch(sessionId: string, now: Date, idleSeconds: number, userId?: string): Promise<SessionActivity>;
+  /** Raises the user's announced row version to at least `version` (never lowers it). */
+  announceUserVersion(userId: string, version: number): Promise<void>;
   /** Last known activity of each session; absent when unknown. Does not touch. */
   lastSeen(sessionIds: readonly string[]): Promise<Map<string, Date>>;
   /** Counts one attempt under `key`; the window restarts at each hit. Returns the new count. */
@@ -83,6 +97,7 @@ export function memorySessionGuard(clock: { now(): Date } = { now: () => new Dat
   const revoked = new ExpiringMap<true>(now);
   const seen = new ExpiringMap<number>(now);
   const counters = new ExpiringMap<number>(now);
+  const versions = new ExpiringMap<number>(now);
   return {
     kind: "memory",
     async revoke(sid, ttlSeconds) {
@@ -92,11 +107,17 @@ export function memorySessionGuard(clock: { now(): Date } = { now: () => new Dat
     async isRevoked(sid) {
       return revoked.get(sid) !== undefined;
     },
-    async touch(sid, at, idleSeconds) {
+    async touch(sid, at, idleSeconds, userId) {
       if (revoked.get(sid)) return { revoked: true, lastSeen: null };
       const prev = seen.get(sid);
       seen.set(sid, at.getTime(), idleSeconds * 1000);
-      return { revoked: false, lastSeen: prev ? new Date(prev.value) : null };
+      const activity: SessionActivity = { revoked: false, lastSeen: prev ? new Date(prev.value) : null };
+      if (userId !== undefined) activity.userVersion = versions.get(userId)?.value ?? null;
+      return activity;
+    },
+    async announceUserVersion(userId, version) {
+      const v = Math.max(version, versions.get(userId)?.value ?? 0);
+      versions.set(userId, v, USER_VERSION_TTL_SECONDS * 1000);
     },
     async lastSeen(sids) {
       const out = new Map<string, Date>();

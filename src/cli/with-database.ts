@@ -57,7 +57,7 @@ export async function runWithDatabase(
         metrics: new Metrics({ defaultMetrics: false }),
         clock,
         readiness: [],
-        auth: await createAuthServices({ db, config, clock, logger }),
+        auth: await createAuthServices({ store, db, config, clock, logger }),
       };
       return auth;
     };

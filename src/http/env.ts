@@ -29,6 +29,11 @@ export interface AuthContext {
   apiKey?: { id: string; scopes: readonly string[] };
   /** True for a user without two-factor while ADMIN_REQUIRE_MFA holds: admin permissions answer 403 mfa_required. */
   needsSecondFactor?: boolean;
+  /**
+   * The user's announced row version read with the session check (src/auth/session-guard.ts);
+   * null or absent when unknown, and then no cached users row may be trusted.
+   */
+  userVersion?: number | null;
 }
 
 export interface AppEnv {

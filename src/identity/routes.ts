@@ -18,7 +18,7 @@ import {
   UserSchema,
   userBody,
 } from "./schemas.ts";
-import { userById } from "./user.ts";
+import { UserCache } from "./user-cache.ts";
 
 const json = <S extends z.ZodType>(schema: S, description: string) => ({
   description,
@@ -86,6 +86,8 @@ const loginRoute = (deps: AuthDeps) =>
 
 export function identityRouter(deps: AuthDeps) {
   const auth = requireAuth(deps);
+  // Served without a query while the guard's announced version proves the row current (user-cache.ts).
+  const users = new UserCache(deps.db, deps.auth.guard, () => deps.clock.now().getTime());
   const meRoute = createRoute({
     method: "get",
     path: "/auth/me",
@@ -120,7 +122,8 @@ export function identityRouter(deps: AuthDeps) {
       return c.json(result, 200, { "Cache-Control": "no-store" });
     })
     .openapi(meRoute, async (c) => {
-      const user = await userById(deps.db, c.get("auth").userId);
+      const { userId, userVersion } = c.get("auth");
+      const user = await users.get(userId, userVersion);
       if (!user) throw new AppError("unauthorized", "The account no longer exists");
       return c.json(userBody(user), 200);
     });

@@ -102,6 +102,7 @@ export async function identityHarness(
     now: clock.now,
   });
   const auth = await createAuthServices({
+    store,
     db,
     config,
     clock,

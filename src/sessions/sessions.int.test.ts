@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "../../db/client.ts";
 import { postgresDb, TEST_DATABASE_URL, TEST_REDIS_URL } from "../../test/helpers/db.ts";
+import { setRoles } from "../access/testing.ts";
 import { redisSessionGuard } from "../auth/session-guard-redis.ts";
 import { client, type IdentityHarness, identityHarness, PASSWORD, testClock } from "../identity/testing.ts";
 
@@ -35,6 +36,21 @@ describe.runIf(TEST_DATABASE_URL && TEST_REDIS_URL)("sessions across processes (
     const me = await cb.me(s.accessToken);
     expect(me.status).toBe(401);
     expect(me.body!.code).toBe("session_revoked");
+  });
+
+  it("a users-row change committed on one instance shows at once in /auth/me on the other", async () => {
+    const ca = client(a.app);
+    const cb = client(b.app);
+    const id = (await ca.register("ada@example.com", PASSWORD)).body!.id as string;
+    const s = (await ca.login("ada@example.com", PASSWORD)).body!;
+    // B now holds the row in memory (src/identity/user-cache.ts)...
+    expect((await cb.me(s.accessToken)).body!.roles).toEqual(["user"]);
+    expect((await cb.me(s.accessToken)).body!.roles).toEqual(["user"]);
+    // ...and A's write announces its version through Redis before it commits, so B reads the row again.
+    await setRoles(a, id, ["user", "auditor"]);
+    expect((await cb.me(s.accessToken)).body!.roles).toEqual(["user", "auditor"]);
+    await setRoles(a, id, ["user"]);
+    expect((await cb.me(s.accessToken)).body!.roles).toEqual(["user"]);
   });
 
   it("the same refresh token raced on two instances: one rotation wins, the other is reuse and kills the family", async () => {
