@@ -39,6 +39,30 @@ const items = (limit: number, windowMs = 60_000): LimitItem[] => [
 const allowed = (ds: Decision[][]) => ds.filter((d) => d.every((x) => x.allowed)).length;
 
 describe("leasingLimiter", () => {
+  it("consumeHeld hands out only units the store already granted, synchronously, then nothing", async () => {
+    const clock = manualClock();
+    const { counted, stats } = countingStore(clock.now);
+    const limiter = leasingLimiter(counted, { clock: clock.now });
+    const big = items(600_000);
+    expect(limiter.consumeHeld!(big)).toBeUndefined();
+    expect(stats.calls).toBe(0);
+    // Demand makes the lease run ahead of it.
+    for (let i = 0; i < 20; i++) {
+      await limiter.consumeMany!(big);
+      clock.advance(5);
+      await new Promise((r) => setImmediate(r));
+    }
+    let held = 0;
+    while (limiter.consumeHeld!(big)) held++;
+    expect(held).toBeGreaterThan(0);
+    // Not one unit more than the store gave (a refill asked for meanwhile has not answered yet).
+    expect(20 + held).toBe(stats.units);
+    // Held units expire with their lease.
+    await limiter.consumeMany!(big);
+    clock.advance(1000);
+    expect(limiter.consumeHeld!(big)).toBeUndefined();
+  });
+
   it("under a small limit hands out exactly the limit, in one store call per burst, with one evidence flag", async () => {
     const clock = manualClock();
     const { counted, stats } = countingStore(clock.now);

@@ -166,6 +166,11 @@ export function leasingLimiter(inner: RateLimiter, opts: LeaseOptions = {}): Rat
   return {
     consume: async (key, policy, cost = 1) => (await limiterMany([{ key, policy }], cost))[0]!,
     consumeMany: limiterMany,
+    consumeHeld(items) {
+      if (items.length === 0) return undefined;
+      const lease = leaseFor(items);
+      return lease.units > 0 && clock() < lease.until ? handOut(lease) : undefined;
+    },
     ping: inner.ping ? () => inner.ping!() : undefined,
     close: inner.close ? () => inner.close!() : undefined,
   };

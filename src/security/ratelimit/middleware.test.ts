@@ -8,6 +8,7 @@ import type { AppEnv } from "../../http/env.ts";
 import { ipLimitSubject } from "../../http/ip.ts";
 import { createRouter } from "../../http/router.ts";
 import { peer, testDeps } from "../../http/test-app.ts";
+import { leasingLimiter } from "./lease.ts";
 import { memoryLimiter } from "./memory.ts";
 import { sha256Hex } from "./middleware.ts";
 import { evidenceFor, limitApiKey, limitAuthenticated, limitLogin, limitRegister } from "./policies.ts";
@@ -61,6 +62,33 @@ async function rateEvents(store: EventStore) {
 }
 
 describe("rateLimit middleware", () => {
+  it("under a large limit serves units held from a lease, exactly one per request", async () => {
+    const store = memoryLimiter({ clock });
+    let calls = 0;
+    const counted = {
+      ...store,
+      consumeUpTo: (items: Parameters<NonNullable<typeof store.consumeUpTo>>[0], want: number) => {
+        calls++;
+        return store.consumeUpTo!(items, want);
+      },
+    };
+    const { app } = await setup(
+      { RATE_LIMIT_IP_PER_MINUTE: "600000", RATE_LIMIT_IP_PER_HOUR: "6000000" },
+      { rateLimiter: leasingLimiter(counted, { clock }) },
+    );
+    let last = "";
+    for (let i = 0; i < 40; i++) {
+      const res = await app.request("/v1/_rl/open", {}, peer("198.51.100.7"));
+      expect(res.status).toBe(200);
+      last = res.headers.get("RateLimit") ?? "";
+      await new Promise((r) => setImmediate(r));
+    }
+    // Most requests asked no store at all...
+    expect(calls).toBeLessThan(20);
+    // ...and the clock stood still, so what remains (units held here counted) is the limit less one per request.
+    expect(last).toMatch(/^"ip-minute";r=599960;/);
+  });
+
   it("puts RateLimit-Policy and RateLimit (draft-11 syntax) on allowed responses", async () => {
     const { app } = await setup();
     const res = await app.request("/v1/_rl/open", {}, peer("198.51.100.7"));

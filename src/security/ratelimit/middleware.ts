@@ -20,7 +20,7 @@ import type { AppEnv } from "../../http/env.ts";
 import { AppError, problemResponse } from "../../http/errors.ts";
 import { nodeHead } from "../../http/node-response.ts";
 import type { Evidence } from "./evidence.ts";
-import { consumeMany, type Decision, type NamedPolicy, type RateLimiter } from "./types.ts";
+import { consumeMany, type Decision, type LimitItem, type NamedPolicy, type RateLimiter } from "./types.ts";
 
 type Subject = string | null | undefined;
 
@@ -116,6 +116,24 @@ function setHeaders(c: Context<AppEnv>, policyValue: string, checks: readonly Ch
   }
 }
 
+/** The store's items for a subject's hash; hot subjects reuse theirs (cleared wholesale when full). */
+function itemsFor(policies: readonly NamedPolicy[], keyHash: string, cache?: Map<string, LimitItem[]>) {
+  const hit = cache?.get(keyHash);
+  if (hit) return hit;
+  const items = policies.map((p) => ({
+    key: `${p.name}:${keyHash}`,
+    policy: { limit: p.limit, windowMs: p.windowMs },
+  }));
+  if (cache) {
+    if (cache.size >= 10_000) cache.clear();
+    cache.set(keyHash, items);
+  }
+  return items;
+}
+
+const toChecks = (policies: readonly NamedPolicy[], decisions: readonly Decision[]): Check[] =>
+  policies.map((policy, i) => ({ policy, decision: decisions[i]! }));
+
 /** In order, stopping at the first refusal (see RateLimiter.consumeMany): list the shortest window first. */
 async function consumeAll(
   limiter: RateLimiter,
@@ -123,12 +141,9 @@ async function consumeAll(
   keyHash: string,
   cost: number,
 ): Promise<Check[]> {
-  const items = policies.map((p) => ({
-    key: `${p.name}:${keyHash}`,
-    policy: { limit: p.limit, windowMs: p.windowMs },
-  }));
-  const decisions = await consumeMany(limiter, items, cost);
-  return policies.map((policy, i) => ({ policy, decision: decisions[i]! }));
+  const items = itemsFor(policies, keyHash);
+  const held = cost === 1 ? limiter.consumeHeld?.(items) : undefined;
+  return toChecks(policies, held ?? (await consumeMany(limiter, items, cost)));
 }
 
 function refuse(c: Context<AppEnv>, policyValue: string, checks: readonly Check[]): Response {
@@ -192,14 +207,41 @@ async function chargePrincipal(
 }
 
 export function rateLimit(opts: RateLimitOptions): MiddlewareHandler<AppEnv> {
-  const { limiter, evidence } = opts;
+  const { limiter } = opts;
   const fixedHeader = typeof opts.policies === "function" ? undefined : policyHeader(opts.policies);
-  return async (c, next) => {
+  const slow = limitRequest(opts, fixedHeader);
+  if (!limiter?.consumeHeld || fixedHeader === undefined) return (c, next) => slow(c, next);
+  const policies = opts.policies as readonly NamedPolicy[];
+  const held = new Map<string, LimitItem[]>();
+  // The common case without a promise of its own: a fixed policy list, a subject known at once
+  // and already hashed, a unit already held in this process (lease.ts). Anything else: the full path.
+  return (c, next) => {
+    if (policies.length === 0 || opts.deferred?.(c)) return slow(c, next);
+    const subject = opts.key(c);
+    if (typeof subject !== "string") return slow(c, next, subject);
+    const charged = c.get("rateCharged");
+    if (charged && charged.subject === subject && charged.policy === fixedHeader) return next();
+    const keyHash = hashCache.get(subject);
+    const decisions = keyHash ? limiter.consumeHeld!(itemsFor(policies, keyHash, held)) : undefined;
+    if (!decisions) return slow(c, next, subject);
+    const checks = toChecks(policies, decisions);
+    return next().then(() => setHeaders(c, fixedHeader, checks));
+  };
+}
+
+/** Every case: deferred charging, principals, refusals, a limiter that fails. */
+function limitRequest(opts: RateLimitOptions, fixedHeader: string | undefined) {
+  const { limiter, evidence } = opts;
+  return async (
+    c: Context<AppEnv>,
+    next: () => Promise<void>,
+    known?: ReturnType<RateLimitOptions["key"]>,
+  ) => {
     if (!limiter) return next();
     const policies = typeof opts.policies === "function" ? opts.policies(c) : opts.policies;
     if (policies.length === 0) return next();
     const policyValue = fixedHeader ?? policyHeader(policies);
-    const subject = await opts.key(c);
+    const subject = await (known === undefined ? opts.key(c) : known);
     if (!subject) return next();
     const deferred = opts.deferred?.(c) ?? false;
     if (!deferred) {

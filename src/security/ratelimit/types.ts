@@ -50,6 +50,12 @@ export interface RateLimiter {
    * `consumeMany(items, 1)` refused, and `granted` is 0.
    */
   consumeUpTo?(items: readonly LimitItem[], want: number): Promise<Grant>;
+  /**
+   * One unit of every policy from what this process already holds (lease.ts),
+   * synchronously: the decisions when a unit was handed out (always allowed),
+   * undefined when the caller must ask `consumeMany` (then nothing was consumed).
+   */
+  consumeHeld?(items: readonly LimitItem[]): Decision[] | undefined;
   /** Resolves when the backing store answers (readiness). */
   ping?(): Promise<void>;
   close?(): Promise<void>;
