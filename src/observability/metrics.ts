@@ -27,10 +27,21 @@ export class Metrics {
     });
   }
 
+  /** The labelled series of each method, route and status: prom-client hashes a label object on every call otherwise. */
+  private readonly series = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void } }>();
+
   observeRequest(method: string, route: string, status: number, seconds: number): void {
-    const labels = { method, route, status: String(status) };
-    this.httpRequests.inc(labels);
-    this.httpDuration.observe(labels, seconds);
+    const key = `${method} ${status} ${route}`;
+    let s = this.series.get(key);
+    if (!s) {
+      const labels = { method, route, status: String(status) };
+      s = { count: this.httpRequests.labels(labels), duration: this.httpDuration.labels(labels) };
+      // Bounded by the routes (patterns, never raw paths), methods and statuses; a guard all the same.
+      if (this.series.size >= 10_000) this.series.clear();
+      this.series.set(key, s);
+    }
+    s.count.inc();
+    s.duration.observe(seconds);
   }
 
   get contentType(): string {
