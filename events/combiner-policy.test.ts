@@ -16,7 +16,7 @@ function standIn(): { db: Db; sent: Sent[] } {
   const sent: Sent[] = [];
   const query = (text: string, params: readonly unknown[] = []) =>
     new Promise<unknown[]>((resolve) => {
-      const many = text.includes("vigil_append_many");
+      const many = text.includes("vigil_append_many") || text.includes("vigil_append_each");
       const streams = many
         ? String(params[0])
             .slice(1, -1)
