@@ -6,10 +6,12 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "../db/client.ts";
-import { meta } from "../test/fixtures/events.ts";
+import { inc, meta, testCatalog } from "../test/fixtures/events.ts";
 import { dbCases } from "../test/helpers/db.ts";
 import { appendOne, pgTextArray } from "./combiner.ts";
 import { canonicalEnvelope, linkHash, sameBytes } from "./envelope.ts";
+import { ConcurrencyError } from "./errors.ts";
+import { createEventStore } from "./store.ts";
 import { verifyChains } from "./verify.ts";
 
 const EACH =
@@ -116,6 +118,30 @@ describe.each(dbCases())("vigil_append_each on $name", ({ make }) => {
     expect(await version("counter-ok")).toBe(0);
     expect(await version("counter-a")).toBe(1);
     expect(await verifyChains(db)).toMatchObject({ streams: 2, events: 2, breaks: [] });
+  });
+
+  it("lets exactly one of two racing batches take each stream; the loser's appends fail alone", async () => {
+    // Two stores, two combiners: their batches of the same ten streams race in
+    // two transactions, and the second to lock finds every version moved.
+    const stores = [1, 2].map(() =>
+      createEventStore({ db, catalog: testCatalog(), combine: { maxInFlight: 1 } }),
+    );
+    const streams = Array.from({ length: 10 }, (_, i) => `counter-${i}`);
+    await Promise.all(streams.map((s) => stores[0]!.append(s, "no_stream", [inc()], meta)));
+    const results = await Promise.allSettled(
+      stores.flatMap((store) => streams.map((s) => store.append(s, 1, [inc(2)], meta))),
+    );
+    for (const [i, s] of streams.entries()) {
+      const mine = [results[i]!, results[streams.length + i]!];
+      expect(
+        mine.filter((r) => r.status === "fulfilled"),
+        s,
+      ).toHaveLength(1);
+      const lost = mine.find((r) => r.status === "rejected") as PromiseRejectedResult;
+      expect(lost.reason).toBeInstanceOf(ConcurrencyError);
+      expect(await version(s)).toBe(2);
+    }
+    expect(await verifyChains(db)).toMatchObject({ streams: 10, events: 20, breaks: [] });
   });
 
   it("takes over an `any` writer's version-0 placeholder, as vigil_append does", async () => {
