@@ -90,9 +90,13 @@ function setBased(sorted: readonly Pending[]): boolean {
   return true;
 }
 
-/** An error the server answered with: the statement's transaction rolled back, nothing of it committed. */
+/**
+ * An ERROR the server answered with: the statement's transaction rolled back and
+ * the session goes on. Not FATAL (the session ended) nor a driver error (the
+ * connection): whether those committed is not ours to guess.
+ */
 function refusedByServer(err: unknown): boolean {
-  return typeof (err as { severity?: unknown } | null)?.severity === "string";
+  return (err as { severity?: unknown } | null)?.severity === "ERROR";
 }
 
 /** One append, alone, in one autocommit statement. */
