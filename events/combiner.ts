@@ -14,8 +14,19 @@
  *   it always had, and the others commit;
  * - a caller's promise settles only after the batch committed (or failed).
  *
- * Under light load nothing waits: with fewer than `maxInFlight` batches in
- * flight an append is sent at once, alone, through plain `vigil_append`.
+ * A batch of one-event appends to distinct streams (the common case) is first
+ * sent as `vigil_append_each` (db/migrations/0016): the same checks, enforced by
+ * the database for every append, one statement per step for the whole batch
+ * instead of four per append. It has no subtransactions, so if any append fails
+ * nothing of the batch commits, and the batch goes again as `vigil_append_many`,
+ * each append on its own. Server CPU per append at 32 writers: ~170 µs → ~130 µs.
+ *
+ * Under light load nothing waits: with no batch in flight an append is sent at
+ * once, alone, through plain `vigil_append`. With one in flight, what queues is
+ * sent at the end of the event loop's turn (up to `maxInFlight` batches): the
+ * callers a batch just answered append again in that turn, and sent one by one
+ * as they arrived (as before), the first went alone, a commit of its own, at
+ * 32 writers a fifth of all appends.
  * Appends inside a caller's transaction (`store.appendIn`) never come here.
  */
 import type { Db, Sql } from "../db/client.ts";
@@ -64,6 +75,29 @@ const SINGLE =
 const MANY =
   "SELECT ids, tx_id::text AS tx_id, version, head_hash, err_code, err_message " +
   "FROM vigil_append_many($1::text::text[], $2::text::text[], $3::text::bigint[], $4::text::int[], $5::text::text[])";
+const EACH =
+  "SELECT ids, tx_id::text AS tx_id, version, head_hash, err_code, err_message " +
+  "FROM vigil_append_each($1::text::text[], $2::text::text[], $3::text::bigint[], $4::text::text[])";
+
+type BatchRow = AppendRow & { err_code: string | null; err_message: string | null };
+
+/** One event each, no stream twice: what vigil_append_each (db/migrations/0016) takes. */
+function setBased(sorted: readonly Pending[]): boolean {
+  for (let i = 0; i < sorted.length; i++) {
+    if (sorted[i]!.a.canon.length !== 1) return false;
+    if (i > 0 && sorted[i]!.a.streamId === sorted[i - 1]!.a.streamId) return false;
+  }
+  return true;
+}
+
+/**
+ * An ERROR the server answered with: the statement's transaction rolled back and
+ * the session goes on. Not FATAL (the session ended) nor a driver error (the
+ * connection): whether those committed is not ours to guess.
+ */
+function refusedByServer(err: unknown): boolean {
+  return (err as { severity?: unknown } | null)?.severity === "ERROR";
+}
 
 /** One append, alone, in one autocommit statement. */
 export async function appendOne(db: Sql, a: CombinedAppend): Promise<AppendRow> {
@@ -116,9 +150,24 @@ export function createAppendCombiner(db: Db, opts: CombinerOptions = {}): Append
       // cancel it (each caller's commit point waits for its outcome instead).
       void withoutDeadline(() => send(batch)).finally(() => {
         inFlight--;
-        pump();
+        later();
       });
     }
+  }
+
+  /**
+   * Sends what queued once this turn of the event loop is over. The callers a
+   * batch just answered append again in the same turn: sent as each arrives, the
+   * first would go alone (a commit of its own) and the rest would wait behind it.
+   */
+  let scheduled = false;
+  function later(): void {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      pump();
+    });
   }
 
   async function send(batch: Pending[]): Promise<void> {
@@ -135,9 +184,27 @@ export function createAppendCombiner(db: Db, opts: CombinerOptions = {}): Append
     const sorted = [...batch].sort((x, y) =>
       x.a.streamId < y.a.streamId ? -1 : x.a.streamId > y.a.streamId ? 1 : 0,
     );
-    let rows: (AppendRow & { err_code: string | null; err_message: string | null })[];
+    let rows: BatchRow[] | undefined;
+    if (setBased(sorted)) {
+      // One statement per step for the whole batch; if any append fails it all
+      // rolls back, and the batch goes again below, each append on its own.
+      try {
+        rows = await db.query<BatchRow>(EACH, [
+          pgTextArray(sorted.map((p) => p.a.streamId)),
+          pgTextArray(sorted.map((p) => p.a.streamType)),
+          `{${sorted.map((p) => p.a.expected).join(",")}}`,
+          pgTextArray(sorted.map((p) => p.a.canon[0]!)),
+        ]);
+      } catch (err) {
+        if (!refusedByServer(err)) {
+          // The connection, not the server: whether it committed is unknown, so no second try.
+          for (const p of sorted) p.reject(err);
+          return;
+        }
+      }
+    }
     try {
-      rows = await db.query(MANY, [
+      rows ??= await db.query<BatchRow>(MANY, [
         pgTextArray(sorted.map((p) => p.a.streamId)),
         pgTextArray(sorted.map((p) => p.a.streamType)),
         `{${sorted.map((p) => p.a.expected).join(",")}}`,
@@ -161,7 +228,9 @@ export function createAppendCombiner(db: Db, opts: CombinerOptions = {}): Append
     append(a) {
       return new Promise<AppendRow>((resolve, reject) => {
         queue.push({ a, resolve, reject });
-        pump();
+        // Nothing in flight: no one to wait for, so it goes at once.
+        if (inFlight === 0) pump();
+        else later();
       });
     },
   };

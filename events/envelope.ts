@@ -3,7 +3,7 @@
  * The store builds it on append; `verify` rebuilds it from stored rows, so both
  * must go through `canonicalEnvelope` and nothing else.
  */
-import canonicalize from "canonicalize";
+import { canonicalJson } from "./canonical.ts";
 import type { EventMetadata } from "./types.ts";
 
 export interface Envelope {
@@ -19,7 +19,7 @@ export interface Envelope {
 }
 
 export function canonicalEnvelope(e: Envelope): string {
-  const text = canonicalize(e);
+  const text = canonicalJson(e);
   if (text === undefined) throw new TypeError("event envelope is not serialisable");
   return text;
 }
