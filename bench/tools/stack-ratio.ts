@@ -44,7 +44,11 @@ const store = await appStore(db, config, clock);
 const auth = await createAuthServices({ store, db, config, clock, logger });
 const limits = await createRateLimiter(config, logger);
 const rateLimiter =
-  process.env.LIMITER === "none" ? undefined : process.env.LIMITER === "memory" ? memoryLimiter() : limits.limiter;
+  process.env.LIMITER === "none"
+    ? undefined
+    : process.env.LIMITER === "memory"
+      ? memoryLimiter()
+      : limits.limiter;
 const deps = benchDeps({ config, db, store, logger, clock, rateLimiter, auth });
 const password = "plum-harbour-velvet-42";
 const userId = uuidv7();
@@ -84,7 +88,13 @@ let cpuPerRequest = 0;
 
 async function rps(target: string, headers: Record<string, string>, duration: number): Promise<number> {
   const cpu = process.cpuUsage();
-  const r = await autocannon({ url: target, connections, duration, headers, ...(process.env.WORKERS ? { workers: Number(process.env.WORKERS) } : {}) });
+  const r = await autocannon({
+    url: target,
+    connections,
+    duration,
+    headers,
+    ...(process.env.WORKERS ? { workers: Number(process.env.WORKERS) } : {}),
+  });
   const used = process.cpuUsage(cpu);
   if (r.non2xx > 0 || r.errors > 0 || r.timeouts > 0)
     throw new Error(`${target}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);

@@ -20,7 +20,7 @@ interface Series {
   readonly buckets: number[];
 }
 
-const escape = (v: string) => v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+const escapeLabel = (v: string) => v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
 
 export class RequestMetrics {
   private readonly series = new Map<string, Series>();
@@ -31,7 +31,7 @@ export class RequestMetrics {
     if (!s) {
       if (this.series.size >= MAX_SERIES) this.series.clear();
       s = {
-        labels: `method="${escape(method)}",route="${escape(route)}",status="${status}"`,
+        labels: `method="${escapeLabel(method)}",route="${escapeLabel(route)}",status="${status}"`,
         count: 0,
         sum: 0,
         buckets: BUCKETS.map(() => 0),
