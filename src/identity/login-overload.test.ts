@@ -64,13 +64,15 @@ describe("POST /v1/auth/login when the hashing process dies under it", () => {
     expect(h.deps.auth.passwords.runner).toBe("process");
     expect((await api.register("ada@example.com", PASSWORD)).status).toBe(201);
 
+    // Found before the login: pgrep takes long enough on a slow machine for the hash to finish first.
+    const child = hashChildPid();
     const pending = api.login("ada@example.com", PASSWORD);
     const deadline = Date.now() + 10_000;
     while (h.deps.auth.passwords.stats().busy === 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 5));
     }
     expect(h.deps.auth.passwords.stats().busy).toBe(1);
-    process.kill(hashChildPid(), "SIGKILL");
+    process.kill(child, "SIGKILL");
 
     const lost = await pending;
     expect(lost.status).toBe(503);
