@@ -8,19 +8,15 @@ import { Redis } from "ioredis";
 import { redisConnected } from "../security/ratelimit/redis.ts";
 import { type SessionActivity, type SessionGuard, USER_VERSION_TTL_SECONDS } from "./session-guard.ts";
 
+// KEYS: the revocation marker, the activity key and, when a user is named, that user's announced version.
+// Returns { previous activity (0: none) or -1 when revoked, the version or false }.
 const TOUCH = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
-local prev = redis.call('GET', KEYS[2])
-redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
-if prev then return tonumber(prev) end
-return 0`;
-
-// As TOUCH, plus the user's announced version (KEYS[3]): { previous activity or -1, version or false }.
-const TOUCH_USER = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return {-1, false} end
 local prev = redis.call('GET', KEYS[2])
 redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
-return {tonumber(prev or '0'), redis.call('GET', KEYS[3])}`;
+local version = false
+if #KEYS == 3 then version = redis.call('GET', KEYS[3]) end
+return {tonumber(prev or '0'), version}`;
 
 // Raises, never lowers: announcements from several processes may arrive out of order.
 const ANNOUNCE = `
@@ -35,14 +31,8 @@ redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return n`;
 
 interface GuardCommands {
-  vigilTouch(rev: string, seen: string, now: number, idleMs: number): Promise<number>;
-  vigilTouchUser(
-    rev: string,
-    seen: string,
-    version: string,
-    now: number,
-    idleMs: number,
-  ): Promise<[number, string | null]>;
+  /** Keys as TOUCH takes them, their count first (two, or three with a user). */
+  vigilTouch(numKeys: number, ...keysThenArgs: (string | number)[]): Promise<[number, string | null]>;
   vigilAnnounce(key: string, version: number, ttlSeconds: number): Promise<number>;
   vigilHit(key: string, windowMs: number): Promise<number>;
 }
@@ -79,8 +69,8 @@ export function redisSessionGuard(opts: RedisGuardOptions): RedisSessionGuard {
   });
   // Errors surface on the calls; without a listener ioredis would log them as unhandled.
   redis.on("error", () => {});
-  redis.defineCommand("vigilTouch", { numberOfKeys: 2, lua: TOUCH });
-  redis.defineCommand("vigilTouchUser", { numberOfKeys: 3, lua: TOUCH_USER });
+  // No fixed key count: a touch names the user's version key only when it has a user.
+  redis.defineCommand("vigilTouch", { lua: TOUCH });
   redis.defineCommand("vigilAnnounce", { numberOfKeys: 1, lua: ANNOUNCE });
   redis.defineCommand("vigilHit", { numberOfKeys: 1, lua: HIT });
   const cmd = redis as unknown as Redis & GuardCommands;
@@ -110,21 +100,12 @@ export function redisSessionGuard(opts: RedisGuardOptions): RedisSessionGuard {
     },
     async touch(sid, at, idleSeconds, userId) {
       await up();
-      if (userId === undefined) {
-        const prev = await cmd.vigilTouch(rev(sid), seen(sid), at.getTime(), idleSeconds * 1000);
-        if (prev === -1) return { revoked: true, lastSeen: null };
-        return { revoked: false, lastSeen: prev > 0 ? new Date(prev) : null };
-      }
-      const [prev, version] = await cmd.vigilTouchUser(
-        rev(sid),
-        seen(sid),
-        userVersion(userId),
-        at.getTime(),
-        idleSeconds * 1000,
-      );
+      const keys = [rev(sid), seen(sid)];
+      if (userId !== undefined) keys.push(userVersion(userId));
+      const [prev, version] = await cmd.vigilTouch(keys.length, ...keys, at.getTime(), idleSeconds * 1000);
       if (prev === -1) return { revoked: true, lastSeen: null };
       const activity: SessionActivity = { revoked: false, lastSeen: prev > 0 ? new Date(prev) : null };
-      activity.userVersion = version === null ? null : Number(version);
+      if (userId !== undefined) activity.userVersion = version === null ? null : Number(version);
       return activity;
     },
     async announceUserVersion(userId, version) {
