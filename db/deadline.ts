@@ -31,9 +31,10 @@ export class Deadline {
   #controller: AbortController | undefined;
   #expired = false;
   // Plain callbacks rather than AbortSignal listeners: one is added and removed per
-  // statement, and EventTarget's bookkeeping showed up in the query path.
-  readonly #onExpire = new Set<() => void>();
-  #inFlight = new Set<Promise<boolean>>();
+  // statement, and EventTarget's bookkeeping showed up in the query path. Both sets
+  // are made on first use: every request has a deadline, most never touch them.
+  #onExpire: Set<() => void> | undefined;
+  #inFlight: Set<Promise<boolean>> | undefined;
   #committed = false;
 
   /** Aborted when the deadline expires with nothing committed (for work outside the database). */
@@ -49,9 +50,11 @@ export class Deadline {
 
   /** Calls `cancel` if the deadline expires before the returned function is called. */
   whileRunning(cancel: () => void): () => void {
-    this.#onExpire.add(cancel);
+    this.#onExpire ??= new Set();
+    const onExpire = this.#onExpire;
+    onExpire.add(cancel);
     return () => {
-      this.#onExpire.delete(cancel);
+      onExpire.delete(cancel);
     };
   }
 
@@ -75,10 +78,12 @@ export class Deadline {
     const outcome = new Promise<boolean>((resolve) => {
       settle = resolve;
     });
-    this.#inFlight.add(outcome);
+    this.#inFlight ??= new Set();
+    const inFlight = this.#inFlight;
+    inFlight.add(outcome);
     return (committed) => {
       if (committed) this.#committed = true;
-      this.#inFlight.delete(outcome);
+      inFlight.delete(outcome);
       settle(committed);
     };
   }
@@ -103,11 +108,12 @@ export class Deadline {
    * allowed to finish with its real result.
    */
   async expire(): Promise<boolean> {
-    while (!this.#committed && this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
+    while (!this.#committed && this.#inFlight && this.#inFlight.size > 0)
+      await Promise.all([...this.#inFlight]);
     if (this.#committed) return false;
     this.#expired = true;
-    for (const cancel of this.#onExpire) cancel();
-    this.#onExpire.clear();
+    for (const cancel of this.#onExpire ?? []) cancel();
+    this.#onExpire?.clear();
     this.#controller?.abort(new DeadlineExceededError());
     return true;
   }

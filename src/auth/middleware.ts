@@ -28,6 +28,7 @@ import { declareAnswers } from "../http/answers.ts";
 import type { AppEnv } from "../http/env.ts";
 import { AppError } from "../http/errors.ts";
 import { eventMetadata } from "../http/metadata.ts";
+import { requestLogger } from "../http/request-logger.ts";
 import { revokeSessions } from "../sessions/commands.ts";
 import { isIdle, sessionById } from "../sessions/session.ts";
 import { type AuthDeps, idleSecondsFor, requireAuthDeps, revocationTtl } from "./deps.ts";
@@ -67,7 +68,7 @@ export function requireAuth(appDeps: AppDeps, opts: RequireAuthOptions = {}): Mi
       return claims;
     } catch (err) {
       if (!(err instanceof TokenError)) throw err;
-      c.get("logger")?.debug({ reason: err.reason }, "access token refused");
+      requestLogger(c)?.debug({ reason: err.reason }, "access token refused");
       throw new AppError(
         err.code,
         err.code === "token_expired" ? "The access token has expired" : "The access token is not valid",
@@ -128,7 +129,7 @@ export function requireAuth(appDeps: AppDeps, opts: RequireAuthOptions = {}): Mi
     } catch (err) {
       if (err instanceof AppError) throw err;
       // The guard logs its outage once (session-guard-resilient.ts); not once per request.
-      c.get("logger")?.debug({ err }, "SessionGuard unavailable; checking the sessions row");
+      requestLogger(c)?.debug({ err }, "SessionGuard unavailable; checking the sessions row");
     }
     if (!known) await checkSessionRow(deps, c, claims.sid, claims.sub, idle);
     c.set("auth", {

@@ -4,8 +4,10 @@ import type { Logger } from "pino";
 export interface AppVariables {
   /** Echoed as X-Request-Id and put in every problem body and log line. */
   requestId: string;
-  /** The request-scoped child logger (carries requestId). */
-  logger: Logger;
+  /** The request-scoped child logger (carries requestId): read it with `requestLogger(c)`, which makes it on first use. */
+  logger: Logger | undefined;
+  /** The application's logger, set by the request-id middleware; the child above is made from it. */
+  rootLogger: Logger;
   /** The client address after the trusted-proxy rule; undefined when unknown. */
   clientIp: string | undefined;
   /** Set by `requireAuth` (src/auth/middleware.ts) on authenticated routes. */

@@ -16,6 +16,7 @@ import { HasherLostError, PoolBusyError } from "../crypto/worker-pool.ts";
 import type { AppEnv } from "./env.ts";
 import { type KeyShape, unknownKeys } from "./known-keys.ts";
 import { fieldIssues } from "./messages.ts";
+import { requestLogger } from "./request-logger.ts";
 
 export const ERROR_CODES = {
   bad_request: { status: 400, title: "Bad request" },
@@ -259,7 +260,7 @@ export function createErrorHandler(logger: Logger): ErrorHandler<AppEnv> {
   return (err, c) => {
     const appErr = toAppError(err, c);
     if (appErr.status >= 500) {
-      (c.get("logger") ?? logger).error(
+      (requestLogger(c) ?? logger).error(
         // `errorCode`, not `code`: `code` is a redacted key (TOTP and reset codes).
         { err: appErr.extra.cause ?? appErr, errorCode: appErr.code, requestId: c.get("requestId") },
         "request failed",

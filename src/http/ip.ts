@@ -78,8 +78,8 @@ export function resolveClientIp(
   forwardedFor: string | undefined,
   isTrusted: (ip: string) => boolean,
 ): string | undefined {
-  const direct = peer ? normalise(peer) : undefined;
-  if (!direct || !isTrusted(direct) || !forwardedFor) return direct;
+  const direct = peer ? normalisedPeer(peer) : undefined;
+  if (!direct || !forwardedFor || !isTrusted(direct)) return direct;
   const hops = forwardedFor.split(",").map((h) => h.trim());
   let client = direct;
   for (let i = hops.length - 1; i >= 0; i--) {
@@ -89,6 +89,20 @@ export function resolveClientIp(
     if (!isTrusted(hop)) break;
   }
   return client;
+}
+
+// The direct peer of every request is parsed here; a server sees few distinct ones
+// (its proxies, or its clients), so their canonical text is kept, within a bound.
+const peers = new Map<string, string | undefined>();
+const MAX_PEERS = 4096;
+
+function normalisedPeer(peer: string): string | undefined {
+  const hit = peers.get(peer);
+  if (hit !== undefined || peers.has(peer)) return hit;
+  if (peers.size >= MAX_PEERS) peers.clear();
+  const text = normalise(peer);
+  peers.set(peer, text);
+  return text;
 }
 
 /** Canonical text for an address (mapped IPv4 unwrapped), or undefined when invalid. */

@@ -12,7 +12,7 @@ import type { Db } from "../../db/client.ts";
 import { createApp, type Feature } from "../app.ts";
 import { AppError } from "./errors.ts";
 import { API_CSP } from "./middleware/security-headers.ts";
-import { nodeHead } from "./node-response.ts";
+import { headPreset, nodeHead } from "./node-response.ts";
 import { createRouter } from "./router.ts";
 import { testDeps } from "./test-app.ts";
 
@@ -180,6 +180,26 @@ describe("nodeHead: the plan merged into the head as it is written", () => {
     head.append("RateLimit", '"ours";r=2;t=1');
     bare.out.writeHead(204);
     expect(bare.written.headers).toEqual({ RateLimit: '"set";r=1;t=1, "ours";r=2;t=1' });
+  });
+
+  it("takes a preset whole, or entry by entry, each with its rule, when one of its names is already planned", () => {
+    const preset = headPreset([
+      { name: "X-Frame-Options", value: "DENY", rule: "enforce" },
+      { name: "Cache-Control", value: "no-store", rule: "default" },
+    ]);
+    const whole = fakeOutgoing();
+    nodeHead(whole.c)!.preset(preset);
+    whole.out.writeHead(200, { "X-Frame-Options": "ALLOWALL", "Cache-Control": "max-age=60" });
+    expect(whole.written.headers).toEqual({ "X-Frame-Options": "DENY", "Cache-Control": "max-age=60" });
+
+    const mixed = fakeOutgoing();
+    const head = nodeHead(mixed.c)!;
+    head.append("cache-control", "private");
+    head.preset(preset);
+    head.preset(preset);
+    mixed.out.writeHead(200, {});
+    // The preset's Cache-Control replaced the earlier entry, once; nothing was listed twice.
+    expect(mixed.written.headers).toEqual({ "X-Frame-Options": "DENY", "Cache-Control": "no-store" });
   });
 
   it("is absent without a ServerResponse or once its head is written", () => {

@@ -30,17 +30,38 @@ export interface Head {
   enforce(name: string, value: string): void;
   /** Sent after the response's own value, if any, as list members. */
   append(name: string, value: string): void;
+  /** A fixed list of headers compiled once by `headPreset`, each with its rule. */
+  preset(p: HeadPreset): void;
+}
+
+/** Headers known in advance (the security headers), lowercased and checked once rather than on every request. */
+export interface HeadPreset {
+  readonly entries: readonly Entry[];
+  readonly names: ReadonlySet<string>;
+}
+
+export function headPreset(
+  headers: readonly { name: string; value: string; rule: "default" | "enforce" }[],
+): HeadPreset {
+  const entries = headers.map(({ name, value, rule }) => ({
+    name,
+    lower: name.toLowerCase(),
+    value,
+    mode: rule === "enforce" ? ENFORCE : DEFAULT,
+  }));
+  return { entries, names: new Set(entries.map((e) => e.lower)) };
 }
 
 const DEFAULT = 0;
 const ENFORCE = 1;
 const APPEND = 2;
 
+// Never changed once made, so a preset's entries are shared by every request's plan.
 interface Entry {
   readonly name: string;
   readonly lower: string;
-  value: string;
-  mode: number;
+  readonly value: string;
+  readonly mode: number;
 }
 
 type HeaderValue = string | number | readonly string[];
@@ -67,23 +88,35 @@ class HeadPlan implements Head {
   }
 
   append(name: string, value: string): void {
-    const e = this.find(name.toLowerCase());
-    if (e && e.mode === APPEND) e.value = `${e.value}, ${value}`;
+    const lower = name.toLowerCase();
+    const i = this.indexOf(lower);
+    const e = this.entries[i];
+    if (e && e.mode === APPEND) this.entries[i] = { ...e, value: `${e.value}, ${value}` };
     else this.put(name, value, APPEND);
+  }
+
+  preset(p: HeadPreset): void {
+    // The usual case (none of its names set yet): taken whole, without lowercasing or searching.
+    for (const e of this.entries) {
+      if (p.names.has(e.lower)) {
+        for (const x of p.entries) this.put(x.name, x.value, x.mode);
+        return;
+      }
+    }
+    for (const x of p.entries) this.entries.push(x);
   }
 
   private put(name: string, value: string, mode: number): void {
     const lower = name.toLowerCase();
-    const e = this.find(lower);
-    if (e) {
-      e.value = value;
-      e.mode = mode;
-    } else this.entries.push({ name, lower, value, mode });
+    const entry = { name, lower, value, mode };
+    const i = this.indexOf(lower);
+    if (i >= 0) this.entries[i] = entry;
+    else this.entries.push(entry);
   }
 
-  private find(lower: string): Entry | undefined {
-    for (const e of this.entries) if (e.lower === lower) return e;
-    return undefined;
+  private indexOf(lower: string): number {
+    for (let i = 0; i < this.entries.length; i++) if (this.entries[i]!.lower === lower) return i;
+    return -1;
   }
 
   /** The head to write: the response's own headers with the plan merged in by each entry's rule. */

@@ -24,25 +24,37 @@ const escapeLabel = (v: string) => v.replace(/\\/g, "\\\\").replace(/"/g, '\\"')
 
 export class RequestMetrics {
   private readonly series = new Map<string, Series>();
+  // Route, then method, then status: looked up without building a key string per request.
+  private readonly byRoute = new Map<string, Map<string, Map<number, Series>>>();
 
   observe(method: string, route: string, status: number, seconds: number): void {
-    const key = `${method} ${status} ${route}`;
-    let s = this.series.get(key);
-    if (!s) {
-      if (this.series.size >= MAX_SERIES) this.series.clear();
-      s = {
-        labels: `method="${escapeLabel(method)}",route="${escapeLabel(route)}",status="${status}"`,
-        count: 0,
-        sum: 0,
-        buckets: BUCKETS.map(() => 0),
-      };
-      this.series.set(key, s);
-    }
+    let s = this.byRoute.get(route)?.get(method)?.get(status);
+    if (!s) s = this.add(method, route, status);
     s.count++;
     s.sum += seconds;
     let i = 0;
     while (i < BUCKETS.length && seconds > BUCKETS[i]!) i++;
     if (i < BUCKETS.length) s.buckets[i]!++;
+  }
+
+  private add(method: string, route: string, status: number): Series {
+    if (this.series.size >= MAX_SERIES) {
+      this.series.clear();
+      this.byRoute.clear();
+    }
+    const s: Series = {
+      labels: `method="${escapeLabel(method)}",route="${escapeLabel(route)}",status="${status}"`,
+      count: 0,
+      sum: 0,
+      buckets: BUCKETS.map(() => 0),
+    };
+    this.series.set(`${method} ${status} ${route}`, s);
+    const methods = this.byRoute.get(route) ?? new Map<string, Map<number, Series>>();
+    this.byRoute.set(route, methods);
+    const statuses = methods.get(method) ?? new Map<number, Series>();
+    methods.set(method, statuses);
+    statuses.set(status, s);
+    return s;
   }
 
   /** Both metrics in the Prometheus text format (0.0.4), each line ended by a newline. */

@@ -7,6 +7,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { App, AppDeps, ReadinessCheck } from "../app.ts";
 import { AppError } from "../http/errors.ts";
+import { requestLogger } from "../http/request-logger.ts";
 import { problemContent } from "../http/router.ts";
 import { API_VERSION, VERSION } from "./version.ts";
 
@@ -101,7 +102,7 @@ export function registerHealth(app: App, deps: AppDeps): void {
     if (failed.length > 0) {
       results.forEach((r, i) => {
         if (r.status === "rejected")
-          c.get("logger").warn({ err: r.reason, check: checks[i]?.name }, "not ready");
+          (requestLogger(c) ?? deps.logger).warn({ err: r.reason, check: checks[i]?.name }, "not ready");
       });
       throw new AppError("service_unavailable", `Not ready: ${failed.join(", ")} unreachable`, {
         ext: { failed },

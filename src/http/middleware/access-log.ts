@@ -8,6 +8,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
 import type { Metrics } from "../../observability/metrics.ts";
 import type { AppEnv } from "../env.ts";
+import { requestLogger } from "../request-logger.ts";
 
 function routeLabel(c: Context): string {
   const routes = matchedRoutes(c);
@@ -37,10 +38,9 @@ export function accessLog(metrics: Metrics): MiddlewareHandler<AppEnv> {
     const status = c.res.status;
     const route = routeLabel(c);
     metrics.observeRequest(c.req.method, route, status, seconds);
-    const log = c.get("logger");
-    // The line's object is built only when it will be written.
-    if (log.isLevelEnabled("info")) {
-      log.info(
+    // The line's object (and the request's child logger) is made only when it will be written.
+    if (c.get("rootLogger")?.isLevelEnabled("info")) {
+      requestLogger(c)?.info(
         {
           method: c.req.method,
           path: c.req.path,

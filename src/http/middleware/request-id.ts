@@ -16,7 +16,8 @@ export function requestId(logger: Logger, newId: () => string): MiddlewareHandle
     const incoming = c.req.header("X-Request-Id");
     const id = incoming && SANE_ID.test(incoming) ? incoming : newId();
     c.set("requestId", id);
-    c.set("logger", logger.child({ requestId: id }));
+    // The child logger is made only when something logs (request-logger.ts).
+    c.set("rootLogger", logger);
     // A route's value never replaces it. On Node it joins the head as it is written (node-response.ts).
     const head = nodeHead(c);
     if (head) {

@@ -5,7 +5,7 @@
  * docs page) sets its own narrower-than-default-permissive CSP, which is kept.
  */
 import type { Context, MiddlewareHandler, Next } from "hono";
-import { nodeHead } from "../node-response.ts";
+import { headPreset, nodeHead } from "../node-response.ts";
 
 export const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
@@ -24,16 +24,20 @@ const HEADERS: Record<string, string> = {
 
 const FIXED = Object.entries(HEADERS);
 
+// A route's own CSP or Cache-Control wins; the fixed ones are not a route's to change.
+const PRESET = headPreset([
+  ...FIXED.map(([name, value]) => ({ name, value, rule: "enforce" as const })),
+  { name: "Content-Security-Policy", value: API_CSP, rule: "default" },
+  { name: "Cache-Control", value: "no-store", rule: "default" },
+]);
+
 export function securityHeaders(): MiddlewareHandler {
   // Not async: on Node this layer adds no promise of its own to the request.
   return (c, next) => {
     const head = nodeHead(c);
     if (head) {
-      // On Node, merged as the head is written (node-response.ts): a route's own CSP or
-      // Cache-Control wins; the fixed ones are not a route's to change. Nothing to do afterwards.
-      for (const [name, value] of FIXED) head.enforce(name, value);
-      head.setDefault("Content-Security-Policy", API_CSP);
-      head.setDefault("Cache-Control", "no-store");
+      // On Node, merged as the head is written (node-response.ts). Nothing to do afterwards.
+      head.preset(PRESET);
       return next();
     }
     return setOnResponse(c, next);

@@ -16,6 +16,7 @@ import type { MiddlewareHandler } from "hono";
 import { Deadline, runWithDeadline } from "../../../db/deadline.ts";
 import type { AppEnv } from "../env.ts";
 import { AppError, RETRY_AFTER_SECONDS } from "../errors.ts";
+import { requestLogger } from "../request-logger.ts";
 
 export function requestTimeout(ms: number): MiddlewareHandler<AppEnv> {
   // One promise per request settled by whichever comes first (no Promise.race, no extra async frames):
@@ -28,7 +29,7 @@ export function requestTimeout(ms: number): MiddlewareHandler<AppEnv> {
         deadline.expire().then((expired) => {
           if (settled) return;
           if (!expired) {
-            c.get("logger")?.warn({ ms }, "request past its deadline, but its work committed: answering");
+            requestLogger(c)?.warn({ ms }, "request past its deadline, but its work committed: answering");
             return;
           }
           settled = true;

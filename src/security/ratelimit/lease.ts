@@ -60,8 +60,15 @@ export function leasingLimiter(inner: RateLimiter, opts: LeaseOptions = {}): Rat
   const clock = opts.clock ?? Date.now;
   const leases = new Map<string, Lease>();
 
+  // The joined key of an item list the caller keeps and passes again (the middleware's held lists).
+  const keys = new WeakMap<readonly LimitItem[], string>();
+
   function leaseFor(items: readonly LimitItem[]): Lease {
-    const key = items.length === 1 ? items[0]!.key : items.map((i) => i.key).join("\n");
+    let key = items.length === 1 ? items[0]!.key : keys.get(items);
+    if (key === undefined) {
+      key = items.map((i) => i.key).join("\n");
+      keys.set(items, key);
+    }
     let lease = leases.get(key);
     // A subject's policy may change (an API key's own limit): its units were leased under the old one.
     if (lease && (lease.call || samePolicies(lease.items, items))) return lease;

@@ -19,6 +19,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../http/env.ts";
 import { AppError, problemResponse } from "../../http/errors.ts";
 import { nodeHead } from "../../http/node-response.ts";
+import { requestLogger } from "../../http/request-logger.ts";
 import type { Evidence } from "./evidence.ts";
 import { consumeMany, type Decision, type LimitItem, type NamedPolicy, type RateLimiter } from "./types.ts";
 
@@ -192,7 +193,7 @@ async function chargePrincipal(
     keyHash = await subjectHash(own.subject);
     checks = await consumeAll(limiter, own.policies, keyHash, 1);
   } catch (err) {
-    c.get("logger")?.error({ err }, "rate limiter failed: request let through");
+    requestLogger(c)?.error({ err }, "rate limiter failed: request let through");
     await next();
     return;
   }
@@ -261,7 +262,7 @@ function limitRequest(opts: RateLimitOptions, fixedHeader: string | undefined) {
             noteRefusals(c, evidence, charged, ipHash);
             setHeaders(c, policyValue, charged);
           } catch (err) {
-            c.get("logger")?.error({ err }, "rate limiter failed while charging a request");
+            requestLogger(c)?.error({ err }, "rate limiter failed while charging a request");
           }
         });
       }
@@ -273,7 +274,7 @@ function limitRequest(opts: RateLimitOptions, fixedHeader: string | undefined) {
       keyHash = await subjectHash(subject);
       checks = await consumeAll(limiter, policies, keyHash, deferred ? 0 : 1);
     } catch (err) {
-      c.get("logger")?.error({ err }, "rate limiter failed: request let through");
+      requestLogger(c)?.error({ err }, "rate limiter failed: request let through");
       return next();
     }
     if (checks.some((x) => !x.decision.allowed)) {
@@ -288,7 +289,7 @@ function limitRequest(opts: RateLimitOptions, fixedHeader: string | undefined) {
         checks = await consumeAll(limiter, policies, keyHash, 1);
         noteRefusals(c, evidence, checks, keyHash);
       } catch (err) {
-        c.get("logger")?.error({ err }, "rate limiter failed while charging a request");
+        requestLogger(c)?.error({ err }, "rate limiter failed while charging a request");
       }
     }
     setHeaders(c, policyValue, checks);
