@@ -222,7 +222,7 @@ export async function appStore(db: Db, config: Config, clock: { now(): Date }): 
 /**
  * The dependencies an HTTP benchmark's app gets: what the caller built, plus
  * the parts every benchmark sets the same way (fresh metrics without the
- * default process collectors, uuidv7 ids, no readiness checks).
+ * default process collectors, the default request ids, no readiness checks).
  */
 export function benchDeps(
   parts: Pick<AuthDeps, "config" | "db" | "store" | "logger" | "clock" | "auth" | "rateLimiter">,
@@ -230,7 +230,6 @@ export function benchDeps(
   return {
     ...parts,
     metrics: new Metrics({ defaultMetrics: false }),
-    ids: { newId: () => uuidv7() },
     readiness: [],
   };
 }

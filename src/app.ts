@@ -10,7 +10,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Logger } from "pino";
 import type { Db } from "../db/client.ts";
-import { uuidv7 } from "../events/ids.ts";
 import type { EventStore } from "../events/store.ts";
 import type { AuthServices } from "./auth/services.ts";
 import type { Config } from "./config.ts";
@@ -53,6 +52,11 @@ export interface AppDeps {
   logger: Logger;
   metrics: Metrics;
   clock: { now(): Date };
+  /**
+   * Request ids (X-Request-Id) where the client sent none; default: random UUIDs.
+   * Not time-ordered like event ids: nothing sorts by them, and crypto.randomUUID
+   * cost a microsecond less per request than a UUIDv7 built in JS.
+   */
   ids?: { newId(): string };
   /** Dependencies /ready checks besides the database (Redis, the queue...). */
   readiness: ReadinessCheck[];
@@ -75,7 +79,7 @@ export type Feature = (app: App, deps: AppDeps) => void;
 
 export function createApp(deps: AppDeps, features: readonly Feature[] = []): App {
   const { config, logger, metrics } = deps;
-  const newId = deps.ids?.newId ?? uuidv7;
+  const newId = deps.ids?.newId ?? (() => crypto.randomUUID());
   const app = createRouter();
 
   app.use(requestId(logger, newId));

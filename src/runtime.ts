@@ -126,7 +126,6 @@ export async function buildRuntime(
     logger,
     metrics: new Metrics(),
     clock,
-    ids,
     readiness: [],
   };
 
