@@ -127,10 +127,15 @@ describe("nodeHead: the plan merged into the head as it is written", () => {
       headersSent: false,
       hasHeader: (name: string) => name.toLowerCase() in own,
       getHeader: (name: string) => own[name.toLowerCase()],
+      getHeaderNames: () => Object.keys(own),
       writeHead(status: number, ...rest: unknown[]) {
         written.status = status;
         if (typeof rest[0] === "string") written.reason = rest[0];
-        written.headers = (typeof rest[0] === "string" ? rest[1] : rest[0]) as Record<string, unknown>;
+        // The plan writes the flat [name, value, ...] list; each name once.
+        const flat = (typeof rest[0] === "string" ? rest[1] : rest[0]) as unknown[];
+        const names = flat.filter((_, i) => i % 2 === 0);
+        expect(new Set(names).size).toBe(names.length);
+        written.headers = Object.fromEntries(names.map((name, i) => [name, flat[2 * i + 1]]));
         return this;
       },
     };

@@ -71,6 +71,7 @@ interface Outgoing {
   writeHead(status: number, ...rest: unknown[]): unknown;
   hasHeader(name: string): boolean;
   getHeader(name: string): unknown;
+  getHeaderNames(): string[];
   readonly headersSent: boolean;
 }
 
@@ -119,37 +120,43 @@ class HeadPlan implements Head {
     return -1;
   }
 
-  /** The head to write: the response's own headers with the plan merged in by each entry's rule. */
-  merge(own: HeaderRecord | undefined, out: Outgoing): HeaderRecord {
-    const head: HeaderRecord = {};
+  /**
+   * The head to write: the response's own headers with the plan merged in by
+   * each entry's rule, as the flat [name, value, ...] list `writeHead` takes
+   * (no object of a dozen keys built and walked again by Node per response).
+   */
+  merge(own: HeaderRecord | undefined, out: Outgoing): HeaderValue[] {
+    const head: HeaderValue[] = [];
     const kept = new Uint8Array(this.entries.length);
     if (own) {
       for (const key in own) {
         const value = own[key];
+        if (value === undefined) continue;
         const lower = key.toLowerCase();
         let i = 0;
         for (; i < this.entries.length; i++) if (this.entries[i]!.lower === lower) break;
         const e = this.entries[i];
         if (!e || e.mode === DEFAULT) {
-          head[key] = value;
+          head.push(key, value);
           if (e) kept[i] = 1;
-        } else if (e.mode === APPEND && value !== undefined) {
-          head[key] = Array.isArray(value) ? [...value, e.value] : `${value}, ${e.value}`;
+        } else if (e.mode === APPEND) {
+          head.push(key, Array.isArray(value) ? [...value, e.value] : `${value}, ${e.value}`);
           kept[i] = 1;
         }
         // ENFORCE: the route's value is dropped; ours is added below.
       }
     }
-    this.entries.forEach((e, i) => {
-      if (kept[i]) return;
-      // A value set on the ServerResponse itself (setHeader) counts as the response's own.
-      if (e.mode !== ENFORCE && out.hasHeader(e.name)) {
-        if (e.mode === DEFAULT) return;
-        head[e.name] = `${out.getHeader(e.name)}, ${e.value}`;
-        return;
+    // A value set on the ServerResponse itself (setHeader) counts as the response's own; usually there is none.
+    const setOnResponse = out.getHeaderNames().length > 0;
+    for (let i = 0; i < this.entries.length; i++) {
+      if (kept[i]) continue;
+      const e = this.entries[i]!;
+      if (setOnResponse && e.mode !== ENFORCE && out.hasHeader(e.name)) {
+        if (e.mode === APPEND) head.push(e.name, `${out.getHeader(e.name)}, ${e.value}`);
+        continue;
       }
-      head[e.name] = e.value;
-    });
+      head.push(e.name, e.value);
+    }
     return head;
   }
 }

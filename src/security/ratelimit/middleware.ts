@@ -91,9 +91,13 @@ export function policyHeader(policies: readonly NamedPolicy[]): string {
 }
 
 export function limitHeader(checks: readonly Check[]): string {
-  return checks
-    .map((x) => `"${x.policy.name}";r=${Math.max(0, x.decision.remaining)};t=${seconds(x.decision.resetMs)}`)
-    .join(", ");
+  // Built on every response: a loop rather than map and join.
+  let out = "";
+  for (const x of checks) {
+    if (out) out += ", ";
+    out += `"${x.policy.name}";r=${Math.max(0, x.decision.remaining)};t=${seconds(x.decision.resetMs)}`;
+  }
+  return out;
 }
 
 function setHeaders(c: Context<AppEnv>, policyValue: string, checks: readonly Check[]): void {
