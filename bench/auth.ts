@@ -256,7 +256,9 @@ async function run(ctx: BenchContext): Promise<ResultRow[]> {
       ...extra,
     });
     const helloOpts = (url: string, duration: number): autocannon.Options => ({ url, connections, duration });
+    // Each side of each ratio is warmed up (the JIT compiles what it runs), not only the bare one.
     await load(helloOpts(`${plain.base}/hello`, warmup), "hello warm-up");
+    await load(helloOpts(`${vigil.base}/v1/bench/hello`, warmup), "hello warm-up (Vigil stack)");
     await load(meOpts(warmup), "me warm-up");
     const bareHello = await load(helloOpts(`${plain.base}/hello`, seconds), "hello (bare Hono)");
     const stackHello = await load(helloOpts(`${vigil.base}/v1/bench/hello`, seconds), "hello (Vigil stack)");
