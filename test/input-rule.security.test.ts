@@ -197,6 +197,29 @@ describe("the input rule in query strings, path parameters and headers", () => {
     expect(ok.status).toBe(200);
   });
 
+  it("checks the headers as Node received them (each occurrence on its own), when the adapter passes them", async () => {
+    const asNode = (rawHeaders: string[]) =>
+      h.app.request(
+        "/v1/auth/me",
+        { headers: { Authorization: `Bearer ${admin.token}` } },
+        { incoming: { rawHeaders } },
+      );
+    const refused = await asNode([
+      "Host",
+      "localhost",
+      "X-Correlation-Id",
+      "ok-1",
+      "x-correlation-id",
+      "b\u0000d",
+    ]);
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as JsonBody).errors).toEqual([
+      { path: "header.x-correlation-id", message: "must not contain a NUL character" },
+    ]);
+    const ok = await asNode(["Host", "localhost", "User-Agent", "Mozilla/5.0\t(X11)", "X-Other", "\u0001"]);
+    expect(ok.status).toBe(200);
+  });
+
   it("leaves unknown routes to 404, not to the input rule", async () => {
     const res = await send("GET", "/v1/nowhere/%00");
     expect(res.status).toBe(404);
