@@ -2,9 +2,8 @@
  * Small helpers shared by the benchmarks: configuration, bounded concurrent
  * loops, and printing. Every loop here stops by itself (a deadline or a count).
  */
-import type { Db } from "../db/client.ts";
+import { createPostgresDb, type Db, pgCode } from "../db/client.ts";
 import { createCatalog } from "../events/catalog/index.ts";
-import { uuidv7 } from "../events/ids.ts";
 import { createPiiCipher } from "../events/pii.ts";
 import { createEventStore, type EventStore } from "../events/store.ts";
 import type { EventMetadata } from "../events/types.ts";
@@ -286,4 +285,41 @@ export function unlimitedConfig(
     RATE_LIMIT_STORE_TIMEOUT_MS: "2000",
     ...extra,
   });
+}
+
+/**
+ * Creates the benchmark database when the server does not have it yet (the
+ * README promises `npm run bench` works on a fresh server). It connects to the
+ * server's `postgres` maintenance database for that, as `createdb` does.
+ */
+export async function ensureDatabase(url: string): Promise<void> {
+  const probe = createPostgresDb({ url, max: 1 });
+  try {
+    await probe.query("SELECT 1");
+    return;
+  } catch (err) {
+    if (pgCode(err) !== "3D000") throw err; // invalid_catalog_name: "database … does not exist"
+  } finally {
+    await probe.close();
+  }
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  if (!name) throw new Error("BENCH_DATABASE_URL names no database");
+  const maintenance = new URL(url);
+  maintenance.pathname = "/postgres";
+  const admin = createPostgresDb({ url: maintenance.href, max: 1 });
+  try {
+    await admin.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
+    console.log(`created database "${name}" for the benchmarks`);
+  } catch (err) {
+    // Another run created it meanwhile: fine.
+    if (pgCode(err) !== "42P04") {
+      throw new Error(
+        `database "${name}" does not exist and could not be created (${(err as Error).message}); ` +
+          `create it with \`createdb ${name}\` or point BENCH_DATABASE_URL at one that exists`,
+      );
+    }
+  } finally {
+    await admin.close();
+  }
 }

@@ -10,9 +10,9 @@
  * BENCH_WARMUP (warm-up seconds per phase, default 2). Modules read their own.
  */
 import { readdir } from "node:fs/promises";
-import { createPostgresDb, pgCode } from "../db/client.ts";
+import { createPostgresDb } from "../db/client.ts";
 import { migrate } from "../db/migrate.ts";
-import { type BenchModule, envNumber, formatTable } from "./lib.ts";
+import { type BenchModule, ensureDatabase, envNumber, formatTable } from "./lib.ts";
 
 const HERE = new URL("./", import.meta.url);
 const NOT_BENCHES = new Set(["run", "lib"]);
@@ -33,43 +33,6 @@ async function load(name: string): Promise<BenchModule> {
 }
 
 const DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/vigil_bench";
-
-/**
- * Creates the benchmark database when the server does not have it yet (the
- * README promises `npm run bench` works on a fresh server). It connects to the
- * server's `postgres` maintenance database for that, as `createdb` does.
- */
-async function ensureDatabase(url: string): Promise<void> {
-  const probe = createPostgresDb({ url, max: 1 });
-  try {
-    await probe.query("SELECT 1");
-    return;
-  } catch (err) {
-    if (pgCode(err) !== "3D000") throw err; // invalid_catalog_name: "database … does not exist"
-  } finally {
-    await probe.close();
-  }
-  const target = new URL(url);
-  const name = decodeURIComponent(target.pathname.slice(1));
-  if (!name) throw new Error("BENCH_DATABASE_URL names no database");
-  const maintenance = new URL(url);
-  maintenance.pathname = "/postgres";
-  const admin = createPostgresDb({ url: maintenance.href, max: 1 });
-  try {
-    await admin.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
-    console.log(`created database "${name}" for the benchmarks`);
-  } catch (err) {
-    // Another run created it meanwhile: fine.
-    if (pgCode(err) !== "42P04") {
-      throw new Error(
-        `database "${name}" does not exist and could not be created (${(err as Error).message}); ` +
-          `create it with \`createdb ${name}\` or point BENCH_DATABASE_URL at one that exists`,
-      );
-    }
-  } finally {
-    await admin.close();
-  }
-}
 
 async function runOne(name: string, bench: BenchModule): Promise<void> {
   const url = process.env.BENCH_DATABASE_URL || DEFAULT_URL;

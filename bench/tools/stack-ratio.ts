@@ -24,7 +24,15 @@ import { createAuthServices } from "../../src/auth/services.ts";
 import { identityFeature } from "../../src/identity/feature.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import { createRateLimiter, memoryLimiter } from "../../src/security/ratelimit/index.ts";
-import { appStore, benchDeps, envNumber, helloFeature, registerUser, unlimitedConfig } from "../lib.ts";
+import {
+  appStore,
+  benchDeps,
+  ensureDatabase,
+  envNumber,
+  helloFeature,
+  registerUser,
+  unlimitedConfig,
+} from "../lib.ts";
 
 const url = process.env.BENCH_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/vigil_bench";
 const redisUrl = process.env.BENCH_REDIS_URL || "redis://127.0.0.1:6379";
@@ -33,6 +41,7 @@ const connections = envNumber("BENCH_CONNECTIONS", 32);
 const rounds = envNumber("ROUNDS", 2);
 const only = process.env.ONLY;
 const schema = `ratio_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+await ensureDatabase(url);
 const admin = createPostgresDb({ url, max: 1 });
 await admin.query(`CREATE SCHEMA ${schema}`);
 const db = createPostgresDb({ url, schema, max: 32 });

@@ -97,6 +97,9 @@ describe("hashing child process", () => {
     const running = child.run(
       hashMsg("running-password", { memoryKiB: 19456, iterations: 2, parallelism: 1 }),
     );
+    // The hash was handed to that very child (not queued for a later one) before it is killed.
+    expect(child.stats()).toMatchObject({ busy: 1, queued: 0 });
+    expect(child.pid).toBe(first);
     process.kill(first, "SIGKILL");
     await expect(running).rejects.toThrow(/hash process exited/);
     await expect(running).rejects.toBeInstanceOf(HasherLostError);
