@@ -3,6 +3,7 @@
  * The store builds it on append; `verify` rebuilds it from stored rows, so both
  * must go through `canonicalEnvelope` and nothing else.
  */
+import { createHash } from "node:crypto";
 import { canonicalJson } from "./canonical.ts";
 import type { EventMetadata } from "./types.ts";
 
@@ -26,15 +27,14 @@ export function canonicalEnvelope(e: Envelope): string {
 
 export const GENESIS_HASH = new Uint8Array(32);
 
-const encoder = new TextEncoder();
-
-/** hash = SHA-256(prev_hash || UTF-8 canonical envelope): the chain link of one event. */
+/**
+ * hash = SHA-256(prev_hash || UTF-8 canonical envelope): the chain link of one event.
+ * Computed synchronously (node:crypto, in Deno too): `verify` calls it once per
+ * event, and a WebCrypto digest per event cost a thread-pool job and a promise,
+ * far more than the hash of an envelope.
+ */
 export async function linkHash(prev: Uint8Array, canonical: string): Promise<Uint8Array> {
-  const body = encoder.encode(canonical);
-  const buf = new Uint8Array(prev.length + body.length);
-  buf.set(prev, 0);
-  buf.set(body, prev.length);
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", buf));
+  return new Uint8Array(createHash("sha256").update(prev).update(canonical, "utf8").digest());
 }
 
 export function toHex(bytes: Uint8Array): string {

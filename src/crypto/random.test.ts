@@ -4,9 +4,14 @@ import {
   base64UrlDecode,
   base64UrlEncode,
   decodeBase64Any,
+  randomBytes,
   randomToken,
+  sha256,
   sha256Hex,
+  sha256HexSync,
+  sha256Sync,
   timingSafeEqual,
+  toHex,
 } from "./random.ts";
 
 describe("random", () => {
@@ -22,6 +27,25 @@ describe("random", () => {
   it("randomToken refuses too few bytes", () => {
     expect(() => randomToken(8)).toThrow(RangeError);
     expect(() => randomToken(1.5)).toThrow(RangeError);
+  });
+
+  it("the synchronous SHA-256 gives WebCrypto's digest for bytes and for a string's UTF-8", async () => {
+    const texts = ["", "abc", "ünïcødé ✓ 𝄞", "x".repeat(10_000)];
+    for (const text of texts) {
+      const web = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+      expect(sha256Sync(text)).toEqual(web);
+      expect(sha256HexSync(text)).toBe(toHex(web));
+    }
+    for (let i = 0; i < 50; i++) {
+      const bytes = randomBytes(1 + i * 37);
+      const web = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+      expect(await sha256(bytes)).toEqual(web);
+      // A view into a larger buffer hashes only its own bytes.
+      const padded = new Uint8Array(bytes.length + 8);
+      padded.set(bytes, 4);
+      expect(sha256Sync(padded.subarray(4, 4 + bytes.length))).toEqual(web);
+    }
+    expect(sha256Sync("abc").byteLength).toBe(32);
   });
 
   it("sha256Hex matches the known digest", async () => {

@@ -22,7 +22,7 @@ export type { Evidence } from "./evidence.ts";
 export { createEvidence } from "./evidence.ts";
 export { type LeaseOptions, leasingLimiter } from "./lease.ts";
 export { type MemoryLimiterOptions, memoryLimiter } from "./memory.ts";
-export { type RateLimitOptions, rateLimit, sha256Hex } from "./middleware.ts";
+export { type RateLimitOptions, rateLimit } from "./middleware.ts";
 export {
   evidenceFor,
   ipSubject,

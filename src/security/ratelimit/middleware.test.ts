@@ -4,13 +4,13 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { EventStore } from "../../../events/store.ts";
 import { START } from "../../../events/types.ts";
 import { type AppDeps, createApp, type Feature } from "../../app.ts";
+import { sha256Hex } from "../../crypto/random.ts";
 import type { AppEnv } from "../../http/env.ts";
 import { ipLimitSubject } from "../../http/ip.ts";
 import { createRouter } from "../../http/router.ts";
 import { peer, testDeps } from "../../http/test-app.ts";
 import { leasingLimiter } from "./lease.ts";
 import { memoryLimiter } from "./memory.ts";
-import { sha256Hex } from "./middleware.ts";
 import { evidenceFor, limitApiKey, limitAuthenticated, limitLogin, limitRegister } from "./policies.ts";
 
 let now = 1_767_225_600_000;

@@ -16,6 +16,7 @@
  * never the client's problem: the request proceeds (fail open) and it is logged.
  */
 import type { Context, MiddlewareHandler } from "hono";
+import { sha256HexSync } from "../../crypto/random.ts";
 import type { AppEnv } from "../../http/env.ts";
 import { AppError, problemResponse } from "../../http/errors.ts";
 import { nodeHead } from "../../http/node-response.ts";
@@ -61,22 +62,13 @@ interface Check {
   decision: Decision;
 }
 
-const encoder = new TextEncoder();
-
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
-  let out = "";
-  for (const b of digest) out += b.toString(16).padStart(2, "0");
-  return out;
-}
-
 // Hot subjects (an IP sending many requests) are hashed once; cleared wholesale when full.
 const hashCache = new Map<string, string>();
 
-async function subjectHash(subject: string): Promise<string> {
+function subjectHash(subject: string): string {
   const hit = hashCache.get(subject);
   if (hit) return hit;
-  const h = await sha256Hex(subject);
+  const h = sha256HexSync(subject);
   if (hashCache.size >= 10_000) hashCache.clear();
   hashCache.set(subject, h);
   return h;
@@ -196,7 +188,7 @@ async function chargePrincipal(
   let keyHash: string;
   let checks: Check[];
   try {
-    keyHash = hashCache.get(own.subject) ?? (await subjectHash(own.subject));
+    keyHash = subjectHash(own.subject);
     checks = await consumeAll(limiter, own.policies, keyHash, 1);
   } catch (err) {
     requestLogger(c)?.error({ err }, "rate limiter failed: request let through");
@@ -221,15 +213,14 @@ export function rateLimit(opts: RateLimitOptions): MiddlewareHandler<AppEnv> {
   const policies = opts.policies as readonly NamedPolicy[];
   const held = new Map<string, LimitItem[]>();
   // The common case without a promise of its own: a fixed policy list, a subject known at once
-  // and already hashed, a unit already held in this process (lease.ts). Anything else: the full path.
+  // (hashed synchronously), a unit already held in this process (lease.ts). Anything else: the full path.
   return (c, next) => {
     if (policies.length === 0 || opts.deferred?.(c)) return slow(c, next);
     const subject = opts.key(c);
     if (typeof subject !== "string") return slow(c, next, subject);
     const charged = c.get("rateCharged");
     if (charged && charged.subject === subject && charged.policy === fixedHeader) return next();
-    const keyHash = hashCache.get(subject);
-    const decisions = keyHash ? limiter.consumeHeld!(itemsFor(policies, keyHash, held)) : undefined;
+    const decisions = limiter.consumeHeld!(itemsFor(policies, subjectHash(subject), held));
     if (!decisions) return slow(c, next, subject);
     const checks = toChecks(policies, decisions);
     return next().then(() => setHeaders(c, fixedHeader, checks));
@@ -263,7 +254,7 @@ function limitRequest(opts: RateLimitOptions, fixedHeader: string | undefined) {
         return chargePrincipal(c, limiter, own, evidence, next, async () => {
           if (!opts.chargeAfter?.(c)) return;
           try {
-            const ipHash = await subjectHash(subject);
+            const ipHash = subjectHash(subject);
             const charged = await consumeAll(limiter, policies, ipHash, 1);
             noteRefusals(c, evidence, charged, ipHash);
             setHeaders(c, policyValue, charged);
@@ -277,7 +268,7 @@ function limitRequest(opts: RateLimitOptions, fixedHeader: string | undefined) {
     let keyHash: string;
     let checks: Check[];
     try {
-      keyHash = hashCache.get(subject) ?? (await subjectHash(subject));
+      keyHash = subjectHash(subject);
       checks = await consumeAll(limiter, policies, keyHash, deferred ? 0 : 1);
     } catch (err) {
       requestLogger(c)?.error({ err }, "rate limiter failed: request let through");
