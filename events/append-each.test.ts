@@ -72,7 +72,7 @@ describe.each(dbCases())("vigil_append_each on $name", ({ make }) => {
       [1, null],
     ]);
     expect(rows[0]!.tx_id).toBe(rows[1]!.tx_id);
-    const expected = await linkHash(new Uint8Array(first.head_hash), canonA);
+    const expected = linkHash(new Uint8Array(first.head_hash), canonA);
     expect(sameBytes(new Uint8Array(rows[0]!.head_hash), expected)).toBe(true);
     const stored = await db.query<{ id: number; stream_id: string }>(
       "SELECT id, stream_id FROM events ORDER BY stream_id, stream_version",

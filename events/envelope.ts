@@ -29,11 +29,11 @@ export const GENESIS_HASH = new Uint8Array(32);
 
 /**
  * hash = SHA-256(prev_hash || UTF-8 canonical envelope): the chain link of one event.
- * Computed synchronously (node:crypto, in Deno too): `verify` calls it once per
- * event, and a WebCrypto digest per event cost a thread-pool job and a promise,
- * far more than the hash of an envelope.
+ * Synchronous (node:crypto, in Deno too): `verify` and the offline verifier call it
+ * once per event, and a WebCrypto digest per event cost a thread-pool job and a
+ * promise, far more than the hash of an envelope.
  */
-export async function linkHash(prev: Uint8Array, canonical: string): Promise<Uint8Array> {
+export function linkHash(prev: Uint8Array, canonical: string): Uint8Array<ArrayBuffer> {
   return new Uint8Array(createHash("sha256").update(prev).update(canonical, "utf8").digest());
 }
 

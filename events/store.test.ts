@@ -110,7 +110,7 @@ describe.each(dbCases())("event store on $name", ({ make }) => {
         metadata: r.metadata,
         recorded_at: r.recorded_at.toISOString(),
       });
-      const expected = await linkHash(prev, canon);
+      const expected = linkHash(prev, canon);
       expect(sameBytes(r.hash, expected)).toBe(true);
       prev = r.hash;
     }

@@ -131,7 +131,7 @@ export async function verifyChains(db: Db, onProgress?: (events: number) => void
         metadata: r.metadata,
         recorded_at: r.recorded_at.toISOString(),
       });
-      const computed = await linkHash(current.head, canonical);
+      const computed = linkHash(current.head, canonical);
       if (!sameBytes(computed, r.hash)) {
         broke({
           streamId: r.stream_id,

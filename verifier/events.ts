@@ -14,9 +14,8 @@
  * It keeps each position's Merkle leaf for the proofs (proofs.ts).
  */
 
-import { createHash } from "node:crypto";
 import { hexToBytes } from "@noble/hashes/utils.js";
-import { canonicalEnvelope, GENESIS_HASH, toHex } from "../events/envelope.ts";
+import { canonicalEnvelope, GENESIS_HASH, linkHash, toHex } from "../events/envelope.ts";
 import { equalHashes, leafHash } from "../events/ledger/merkle.ts";
 import type { EventMetadata } from "../events/types.ts";
 import type { Findings } from "./checks.ts";
@@ -137,10 +136,7 @@ export class EventChecker {
     } catch {
       return fail(`${describe(e)} cannot be put in canonical form`);
     }
-    // events/envelope.ts's linkHash, synchronously: an await on WebCrypto per event costs more than the hash.
-    const computed = new Uint8Array(
-      createHash("sha256").update(hexToBytes(e.prev_hash)).update(canonical, "utf8").digest(),
-    );
+    const computed = linkHash(hexToBytes(e.prev_hash), canonical);
     if (!equalHashes(computed, hexToBytes(e.hash))) {
       return fail(
         `${describe(e)}: its hash does not match its content (recomputed ${toHex(computed)}, stored ${e.hash})`,

@@ -230,7 +230,7 @@ describe("the offline verifier on tampered bundles", () => {
     const { linkHash, canonicalEnvelope } = await import("../events/envelope.ts");
     const { position: _, prev_hash, hash: __, erased: ___, ...env } = victim;
     victim.hash = bytesToHex(
-      await linkHash(Uint8Array.from(Buffer.from(prev_hash, "hex")), canonicalEnvelope(env)),
+      linkHash(Uint8Array.from(Buffer.from(prev_hash, "hex")), canonicalEnvelope(env)),
     );
     file.data = bytes(forged.map((e) => `${JSON.stringify(e)}\n`).join(""));
     const r = await verify(await tar(entries));

@@ -42,14 +42,14 @@ export async function authenticateApiKey(
   key: string,
   ip: string | null,
 ): Promise<AuthContext> {
-  if (!(await isWellFormed(key))) {
+  if (!isWellFormed(key)) {
     throw refuse("api_key_malformed", "This is not a well-formed Vigil API key (check for a typo)");
   }
   const [row] = await deps.db.query<KeyRow>(
     `SELECT k.key_id, k.user_id, k.scopes, k.expires_at, k.revoked_at, u.roles, u.status, m.totp_enabled AS mfa
      FROM api_keys k JOIN users u ON u.user_id = k.user_id LEFT JOIN mfa_factors m ON m.user_id = k.user_id
      WHERE k.key_hash = $1`,
-    [await sha256Hex(key)],
+    [sha256Hex(key)],
   );
   if (!row) throw refuse("api_key_invalid", "Unknown API key");
   const now = deps.clock.now();

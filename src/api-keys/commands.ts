@@ -41,7 +41,7 @@ export async function createApiKey(
     });
   }
   const keyId = crypto.randomUUID();
-  const generated = await generateApiKey();
+  const generated = generateApiKey();
   await deps.store.append(
     apiKeyStream(keyId),
     "no_stream",

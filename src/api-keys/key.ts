@@ -29,8 +29,8 @@ export function base62(bytes: Uint8Array, width: number): string {
   return out.padStart(width, "0");
 }
 
-async function checksum(body: string): Promise<string> {
-  return base62((await sha256(body)).subarray(0, 4), CHECKSUM_CHARS);
+function checksum(body: string): string {
+  return base62(sha256(body).subarray(0, 4), CHECKSUM_CHARS);
 }
 
 export interface NewKey {
@@ -39,18 +39,18 @@ export interface NewKey {
   hash: string;
 }
 
-export async function generateApiKey(): Promise<NewKey> {
+export function generateApiKey(): NewKey {
   const body = base62(randomBytes(32), BODY_CHARS);
-  const key = `${KEY_PREFIX}${body}${await checksum(body)}`;
-  return { key, prefix: key.slice(0, DISPLAY_PREFIX_LENGTH), hash: await sha256Hex(key) };
+  const key = `${KEY_PREFIX}${body}${checksum(body)}`;
+  return { key, prefix: key.slice(0, DISPLAY_PREFIX_LENGTH), hash: sha256Hex(key) };
 }
 
 /** True when the text could be an API key at all (the prefix): then it is judged as one. */
 export const looksLikeApiKey = (text: string) => text.startsWith(KEY_PREFIX);
 
 /** Shape and checksum, no lookup: false for anything mistyped, truncated or made up. */
-export async function isWellFormed(key: string): Promise<boolean> {
+export function isWellFormed(key: string): boolean {
   if (!SHAPE.test(key)) return false;
   const body = key.slice(KEY_PREFIX.length, KEY_PREFIX.length + BODY_CHARS);
-  return (await checksum(body)) === key.slice(KEY_PREFIX.length + BODY_CHARS);
+  return checksum(body) === key.slice(KEY_PREFIX.length + BODY_CHARS);
 }

@@ -35,12 +35,12 @@ const HistorySchema = z
   })
   .openapi("AuditStream");
 
-async function verifyLinks(rows: readonly AuditEventRow[]): Promise<number | null> {
+function verifyLinks(rows: readonly AuditEventRow[]): number | null {
   let head: Uint8Array = GENESIS_HASH;
   for (const [i, r] of rows.entries()) {
     const version = Number(r.stream_version);
     if (version !== i + 1 || !sameBytes(new Uint8Array(r.prev_hash), head)) return version;
-    const computed = await linkHash(
+    const computed = linkHash(
       head,
       canonicalEnvelope({
         stream_id: r.stream_id,
@@ -121,7 +121,7 @@ export function auditStreamsRouter(deps: AppDeps) {
           `The stream has more than ${MAX_EVENTS} events; page /v1/audit/events`,
         );
       }
-      const broken = await verifyLinks(rows);
+      const broken = verifyLinks(rows);
       return c.json(
         {
           streamId,

@@ -54,8 +54,8 @@ export function principalVerifier(deps: AppDeps): (c: Context<AppEnv>) => Promis
   const keys = new Map<string, { keyId: string; userId: string; until: number }>();
 
   async function apiKey(key: string): Promise<Principal | null> {
-    if (!(await isWellFormed(key))) return null;
-    const hash = await sha256Hex(key);
+    if (!isWellFormed(key)) return null;
+    const hash = sha256Hex(key);
     const now = deps.clock.now().getTime();
     const memo = keys.get(hash);
     if (memo && memo.until > now) return { kind: "key", keyId: memo.keyId, userId: memo.userId };

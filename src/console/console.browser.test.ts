@@ -183,7 +183,7 @@ describe.skipIf(!hasChromium)("the console in Chromium (skipped without /usr/bin
     // Lift a ban.
     const banned = "203.0.113.99";
     await live.rt.deps.store.append(
-      await banStream(banned),
+      banStream(banned),
       "any",
       [
         {

@@ -26,26 +26,16 @@ export function utf8(text: string): Uint8Array<ArrayBuffer> {
 }
 
 /** SHA-256 of bytes, or of a string's UTF-8. */
-export function sha256Sync(data: Uint8Array | string): Uint8Array<ArrayBuffer> {
+export function sha256(data: Uint8Array | string): Uint8Array<ArrayBuffer> {
   const h = createHash("sha256");
   if (typeof data === "string") h.update(data, "utf8");
   else h.update(data);
-  const digest = h.digest();
-  return new Uint8Array(digest.buffer.slice(digest.byteOffset, digest.byteOffset + digest.byteLength));
+  return new Uint8Array(h.digest());
 }
 
 /** Lowercase hex SHA-256 of a string's UTF-8. */
-export function sha256HexSync(text: string): string {
+export function sha256Hex(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
-}
-
-/** Promise forms, for the callers written against WebCrypto's digest. */
-export async function sha256(data: Uint8Array | string): Promise<Uint8Array<ArrayBuffer>> {
-  return sha256Sync(data);
-}
-
-export async function sha256Hex(text: string): Promise<string> {
-  return sha256HexSync(text);
 }
 
 export function toHex(bytes: Uint8Array): string {

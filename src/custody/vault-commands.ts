@@ -47,7 +47,7 @@ export async function inviteGuardian(
   const expiresAt = new Date(
     deps.clock.now().getTime() + deps.config.custody.invitationTtlSeconds * 1000,
   ).toISOString();
-  const codeHash = await sha256Hex(code);
+  const codeHash = sha256Hex(code);
   await onVault(
     deps,
     vaultId,
@@ -69,7 +69,7 @@ export async function inviteGuardian(
 }
 
 export async function redeemInvitation(deps: CustodyDeps, auth: Caller, body: Redeem, meta: EventMetadata) {
-  const codeHash = await sha256Hex(body.code);
+  const codeHash = sha256Hex(body.code);
   const rows = await deps.db.query<{ vault_id: string; invitation_id: string }>(
     "SELECT vault_id, invitation_id FROM custody_invitations WHERE code_hash = $1",
     [codeHash],

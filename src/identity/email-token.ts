@@ -57,7 +57,7 @@ export async function presentedToken(
   token: string,
 ): Promise<{ tokenHash: string; row: EmailTokenState | null }> {
   if (!TOKEN_SHAPE.test(token)) return { tokenHash: "", row: null };
-  const tokenHash = await sha256Hex(token);
+  const tokenHash = sha256Hex(token);
   return { tokenHash, row: await emailTokenByHash(sql, tokenHash) };
 }
 
@@ -82,7 +82,7 @@ export async function deriveToken(deps: AuthDeps, purpose: EmailTokenPurpose): P
       : deps.config.auth.passwordResetTtlSeconds;
   return {
     token,
-    tokenHash: await sha256Hex(token),
+    tokenHash: sha256Hex(token),
     expiresAt: new Date(deps.clock.now().getTime() + ttl * 1000),
     eventId,
   };

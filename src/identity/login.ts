@@ -56,7 +56,7 @@ export async function login(
   metadata: EventMetadata,
 ): Promise<LoginResult> {
   const email = normaliseEmail(input.email);
-  const emailHash = await sha256Hex(email);
+  const emailHash = sha256Hex(email);
   const user = await userByEmail(deps.db, email);
   if (!user) return unknownEmail(deps, input.password, emailHash, metadata);
 

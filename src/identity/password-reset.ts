@@ -81,7 +81,7 @@ export async function requestPasswordReset(
   metadata: EventMetadata,
 ): Promise<void> {
   const email = normaliseEmail(rawEmail);
-  const emailHash = await sha256Hex(email);
+  const emailHash = sha256Hex(email);
   const user = await userByEmail(deps.db, email);
   if (user && user.status === "active") {
     await issueEmailToken(deps, user, "password_reset", metadata);

@@ -42,7 +42,7 @@ export const unknownVerifyStream = (emailHash: string) => `verify-unknown-${emai
  */
 export async function resendVerification(deps: AuthDeps, rawEmail: string, metadata: EventMetadata) {
   const email = normaliseEmail(rawEmail);
-  const emailHash = await sha256Hex(email);
+  const emailHash = sha256Hex(email);
   const user = await userByEmail(deps.db, email);
   if (user && user.status === "active" && !user.emailVerified) {
     await issueEmailToken(deps, user, "verify_email", metadata);

@@ -63,7 +63,7 @@ export async function issueMfaChallengeIn(
         type: "MfaChallengeIssued",
         data: {
           userId: cmd.userId,
-          challengeHash: await sha256Hex(mfaToken),
+          challengeHash: sha256Hex(mfaToken),
           expiresAt: expiresAt.toISOString(),
           deviceTrusted: cmd.deviceTrusted,
         },
@@ -104,7 +104,7 @@ export async function verifyMfaLogin(
   input: VerifyInput,
   metadata: EventMetadata,
 ): Promise<TokenPair & { deviceToken: string }> {
-  const hash = await sha256Hex(input.mfaToken);
+  const hash = sha256Hex(input.mfaToken);
   const challenge = await challengeIn(deps.db, hash, deps.clock.now());
   if (!challenge) throw invalidToken();
   const userId = challenge.user_id;

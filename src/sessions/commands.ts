@@ -114,7 +114,7 @@ export async function startSessionIn(
   const events = decideStart({
     sessionId: cmd.sessionId,
     userId: cmd.userId,
-    refreshTokenHash: await sha256Hex(refreshToken),
+    refreshTokenHash: sha256Hex(refreshToken),
     expiresAt: new Date(now.getTime() + deps.config.auth.refreshTokenTtlSeconds * 1000),
     ip: cmd.ip,
     userAgent: cmd.userAgent,
@@ -189,7 +189,7 @@ export async function refreshSession(
   refreshToken: string,
   metadata: EventMetadata,
 ): Promise<TokenPair> {
-  const tokenHash = await sha256Hex(refreshToken);
+  const tokenHash = sha256Hex(refreshToken);
   for (let attempt = 0; ; attempt++) {
     // One statement, one snapshot: the token's state and the session version it is decided at.
     const [row] = await deps.db.query<TokenRow & { version: number }>(
@@ -212,7 +212,7 @@ export async function refreshSession(
       { tokenHash, spent: row.spent, expiresAt: new Date(row.expires_at) },
       {
         now,
-        newTokenHash: await sha256Hex(next),
+        newTokenHash: sha256Hex(next),
         newExpiresAt: new Date(now.getTime() + deps.config.auth.refreshTokenTtlSeconds * 1000),
         guardSeen: seen.get(session.sessionId),
         idleSeconds: idleSecondsFor(deps, user.roles),

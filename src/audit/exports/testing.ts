@@ -71,7 +71,7 @@ export function memoryLedger(
           metadata: META,
           recorded_at: new Date(clock).toISOString(),
         };
-        const hash = await linkHash(head.hash, canonicalEnvelope(envelope));
+        const hash = linkHash(head.hash, canonicalEnvelope(envelope));
         heads.set(e.stream, { version: envelope.stream_version, hash });
         all.push({
           position: all.length,

@@ -26,7 +26,7 @@ export const banEvolver: Evolver<BanState> = {
   },
 };
 
-export const banStream = async (ip: string) => `ban-${(await sha256Hex(ip)).slice(0, 32)}`;
+export const banStream = (ip: string) => `ban-${sha256Hex(ip).slice(0, 32)}`;
 
 export function isBanned(s: BanState, now: Date): boolean {
   return s.until !== null && !s.lifted && s.until.getTime() > now.getTime();

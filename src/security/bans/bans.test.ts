@@ -149,7 +149,7 @@ describe("IP bans over HTTP", () => {
     const net = "2001:db8:1:2:0:0:0:0/64";
     const ban = async (failures: number) => {
       const data = { ip: net, until: "2026-03-01T11:00:00.000Z", failures, rule: "ip_ban" };
-      await h.deps.store.append(await banStream(net), "any", [{ type: "IpBanned", data }], meta);
+      await h.deps.store.append(banStream(net), "any", [{ type: "IpBanned", data }], meta);
       banListFor(h.deps).invalidate();
     };
     await ban(51);

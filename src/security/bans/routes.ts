@@ -125,7 +125,7 @@ export function bansRouter(deps: AppDeps) {
         c.req.valid("json").reason ?? c.req.valid("query").reason ?? "lifted by an administrator";
       const { appended } = await handle(
         deps.store,
-        await banStream(ip),
+        banStream(ip),
         banEvolver,
         (s) => decideLift(s, { ip, reason, now: deps.clock.now() }),
         eventMetadata(c, { reason }),

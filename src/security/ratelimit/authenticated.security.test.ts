@@ -71,7 +71,7 @@ describe("authenticated requests and the anonymous per-IP bucket", () => {
 
   it("still refuses forged, tampered, expired and unknown credentials from that address with 429", async () => {
     await exhaustIp();
-    const unknownKey = (await generateApiKey()).key;
+    const unknownKey = generateApiKey().key;
     for (const headers of [
       bearer("forged"),
       bearer("eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2ln"),

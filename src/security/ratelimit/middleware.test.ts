@@ -147,7 +147,7 @@ describe("rateLimit middleware", () => {
     const events = await rateEvents(deps.store);
     expect(events).toHaveLength(1);
     const [e] = events;
-    const keyHash = await sha256Hex("ip:192.0.2.1");
+    const keyHash = sha256Hex("ip:192.0.2.1");
     expect(e!.streamId).toBe(`ratelimit-ip-minute-${keyHash[0]}`);
     expect(e!.data).toEqual({ policy: "ip-minute", keyHash, limit: 5, windowMs: 60_000 });
     expect(e!.metadata).toMatchObject({ actor: "anonymous", ip: "192.0.2.1", userAgent: "flood/1" });
@@ -197,7 +197,7 @@ describe("rateLimit middleware", () => {
     const [e] = await rateEvents(deps.store);
     expect(e!.data).toMatchObject({
       policy: "login",
-      keyHash: await sha256Hex("acct:ann@example.com|ip:198.51.100.20"),
+      keyHash: sha256Hex("acct:ann@example.com|ip:198.51.100.20"),
     });
     expect(JSON.stringify(e)).not.toContain("ann@");
   });

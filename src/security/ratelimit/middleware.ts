@@ -16,7 +16,7 @@
  * never the client's problem: the request proceeds (fail open) and it is logged.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { sha256HexSync } from "../../crypto/random.ts";
+import { sha256Hex } from "../../crypto/random.ts";
 import type { AppEnv } from "../../http/env.ts";
 import { AppError, problemResponse } from "../../http/errors.ts";
 import { nodeHead } from "../../http/node-response.ts";
@@ -68,7 +68,7 @@ const hashCache = new Map<string, string>();
 function subjectHash(subject: string): string {
   const hit = hashCache.get(subject);
   if (hit) return hit;
-  const h = sha256HexSync(subject);
+  const h = sha256Hex(subject);
   if (hashCache.size >= 10_000) hashCache.clear();
   hashCache.set(subject, h);
   return h;

@@ -35,13 +35,13 @@ export interface AnalyzeResult {
   banned: string[];
 }
 
-const short = async (text: string) => (await sha256Hex(text)).slice(0, 32);
+const short = (text: string) => sha256Hex(text).slice(0, 32);
 
 /** The alert's subject as stored: personal data (addresses, emails) only as a hash prefix. */
-export async function subjectText(s: Subject): Promise<string> {
+export function subjectText(s: Subject): string {
   switch (s.kind) {
     case "ip":
-      return `ip:${await short(s.ip)}`;
+      return `ip:${short(s.ip)}`;
     case "account":
       return s.account.startsWith("email:") ? `email:${s.account.slice(6, 38)}` : `user:${s.account}`;
     case "session":
@@ -54,7 +54,7 @@ export async function subjectText(s: Subject): Promise<string> {
 }
 
 /** Deterministic: the same rule, subject and period (or trigger, for per-event alerts) give the same id. */
-export async function alertIdFor(alert: Alert, subject: string, trigger: StoredEvent): Promise<string> {
+export function alertIdFor(alert: Alert, subject: string, trigger: StoredEvent): string {
   const period =
     alert.periodMs === null
       ? `event:${trigger.eventId}`
@@ -120,7 +120,7 @@ async function ban(
   const b = alert.ban!;
   const { appended, state } = await handle(
     deps.store,
-    await banStream(b.ip),
+    banStream(b.ip),
     banEvolver,
     (s) =>
       decideBan(s, {
@@ -139,8 +139,8 @@ async function ban(
 
 /** Appends AlertRaised; null when this alert was raised before. */
 async function raise(deps: AnalyzeDeps, alert: Alert, trigger: StoredEvent): Promise<string | null> {
-  const subject = await subjectText(alert.subject);
-  const alertId = await alertIdFor(alert, subject, trigger);
+  const subject = subjectText(alert.subject);
+  const alertId = alertIdFor(alert, subject, trigger);
   try {
     await deps.store.append(
       `alert-${alertId}`,
