@@ -306,4 +306,18 @@ describe("request id", () => {
       expect(((await res.json()) as { requestId: string }).requestId).toBe(id);
     }
   });
+
+  it("generates random UUIDs when the app is given no id source", async () => {
+    const deps = await testDeps({}, { db, ids: undefined });
+    const plain = createApp(deps, [testFeature]);
+    const ids = new Set<string>();
+    for (let i = 0; i < 5; i++) {
+      const res = await plain.request("/nowhere");
+      const id = res.headers.get("X-Request-Id") ?? "";
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(((await res.json()) as { requestId: string }).requestId).toBe(id);
+      ids.add(id);
+    }
+    expect(ids.size).toBe(5);
+  });
 });
