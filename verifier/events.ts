@@ -55,7 +55,6 @@ export class EventChecker {
   readonly #types: Set<string>;
   readonly #streamFilter: Set<string>;
   readonly #streams = new Map<string, Map<number, Link>>();
-  #pending: { p: Parsed; n: number }[] = [];
   #last = -1;
 
   constructor(manifest: Manifest, findings: Findings) {
@@ -97,17 +96,8 @@ export class EventChecker {
     return true;
   }
 
-  queue(p: Parsed, n: number): void {
-    this.#pending.push({ p, n });
-  }
-
-  async drain(): Promise<void> {
-    const batch = this.#pending;
-    this.#pending = [];
-    for (const { p, n } of batch) await this.#check(p, n);
-  }
-
-  async #check(p: Parsed, line: number): Promise<void> {
+  /** Checks one parsed record as the reader yields it: everything here is synchronous. */
+  check(p: Parsed, line: number) {
     const fail = (m: string) => this.#findings.fail("event", m);
     if (!p.ok) return fail(`event ${line} of the events file ${p.error}`);
     const e = p.event;

@@ -77,14 +77,12 @@ export async function verifyBundle(
         const decoder = new TextDecoder("utf-8", { fatal: false });
         const reader = omitted
           ? c.omittedReader()
-          : recordReader(name === FILES.csv ? "csv" : "ndjson", (p, n) => c.queue(p, n));
+          : recordReader(name === FILES.csv ? "csv" : "ndjson", (p, n) => c.check(p, n));
         for await (const chunk of chunks()) {
           reader.push(decoder.decode(chunk, { stream: true }));
-          await c.drain();
         }
         reader.push(decoder.decode());
         reader.end();
-        await c.drain();
         if (!omitted) c.eventsFileSeen = true;
       } else {
         const parts: Uint8Array[] = [];
